@@ -1,0 +1,367 @@
+"""Parse one municipal minutes page (HTML bytes or text) into a Meeting with its Utterances."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from indexer.charset import decode_html
+from indexer.dates import find_date, find_times
+from indexer.html_lines import (STOP_LINE, Line, canonical_url, content_lines, main_content,
+                                page_title, parse_soup)
+from indexer.records import Meeting, Utterance, meeting_id_for
+from indexer.roles import ROLES, Speaker, is_role_word, parse_label
+
+log = logging.getLogger(__name__)
+
+
+class ParseError(ValueError):
+    """A page could not be turned into a Meeting; the message names the page and the reason."""
+
+    def __init__(self, url: str | None, reason: str):
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url or '<page>'}: {reason}")
+
+
+class NotMinutesError(ParseError):
+    """The page is not a minutes page (no record section and no speaker labels)."""
+
+
+# Header labels and the Meeting field each one fills.
+HEADER_LABELS = {
+    "department": ("担当所属名", "担当所属", "担当部署名", "担当部署", "担当課名", "担当課", "所管課", "所管部署"),
+    "meeting_name": ("会議名", "会議の名称", "審議会等の名称", "審議会名", "名称"),
+    "when": ("開催日時", "日時", "開催日", "開催年月日", "日付"),
+    "place": ("開催場所", "場所", "会場"),
+    "agenda": ("議題", "案件", "会議次第", "次第", "付議事件", "本日の会議に付した事件",
+               "会議に付した事件", "本日の会議に付した案件"),
+    "attendance": ("出席者", "出席委員", "出席議員", "欠席者", "欠席委員", "傍聴者", "傍聴人",
+                   "説明員", "事務局職員", "公開・非公開の別", "公開の可否", "会議の公開"),
+}
+# Headings after which the record itself (speeches and narrative) follows.
+RECORD_MARKERS = (
+    "審議結果", "審議の結果", "会議録", "議事録", "議事の経過", "会議の経過", "審議の経過", "審議経過",
+    "議事経過", "会議経過", "議事内容", "会議内容", "審議内容", "発言内容", "議事要旨", "会議要旨",
+    "議事概要", "会議の概要", "会議概要", "発言要旨", "会議の内容", "議事の概要", "審議の概要",
+    "会議結果", "会議の結果", "審議状況", "会議録(要旨)", "議事録(要旨)",
+)
+
+_LABEL_TO_FIELD = {label: key for key, labels in HEADER_LABELS.items() for label in labels}
+_DECORATION = r"[\s■□◆◇●◎○〇・▼▽▲△★☆※#＃\-]*"
+_NUMBERING = r"(?:\d{1,2}\s*[.．)）、]?|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}\s*[、.．]|第\d{1,2}\s*)?"
+_BRACKETS = r"[【\[［〔(（<《「]?"
+_CLOSE = r"[】\]］〕)）>》」]?"
+_HEADER_LINE = re.compile(
+    rf"^{_DECORATION}{_NUMBERING}\s*{_BRACKETS}\s*(?P<label>"
+    + "|".join(sorted(map(re.escape, _LABEL_TO_FIELD), key=len, reverse=True))
+    + rf")\s*{_CLOSE}\s*(?:[:：]\s*|\s+|$)(?P<value>.*)$"
+)
+_RECORD_LINE = re.compile(
+    rf"^{_DECORATION}{_NUMBERING}\s*{_BRACKETS}\s*(?:"
+    + "|".join(sorted(map(re.escape, RECORD_MARKERS), key=len, reverse=True))
+    + rf")\s*{_CLOSE}\s*[:：]?\s*$"
+)
+_MARKS = "○◎〇●◯"
+_MARKED = re.compile(rf"^[{_MARKS}]\s*(?P<rest>.+)$")
+_BRACKET_LABEL = re.compile(r"^(?P<open>[【\[［(（])\s*(?P<label>[^】\]］)）]{1,20}?)\s*[】\]］)）]\s*(?P<rest>.*)$")
+_COLON_LABEL = re.compile(r"^(?P<label>[^:：。、「」]{1,24}?)\s*[:：]\s*(?P<rest>.*)$")
+_AGENDA_HEADING = re.compile(
+    r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[(（]\d{1,2}[)）]|第\d{1,2}|[ア-オ])\s*[\s.．、)）]\s*\S.*$"
+)
+_LEGEND = re.compile(r"^[^\s()（）]{1,12}[(（][^()（）]+[)）]$")
+_SENTENCE_END = re.compile(r"[。!?！？]$")
+# The record is over when the minutes close: 閉会 / 散会 lines carry the end time.
+_CLOSING = re.compile(r"(閉会|散会|終了|閉議)")
+
+
+@dataclass
+class _Turn:
+    speaker: Speaker | None
+    lines: list[str] = field(default_factory=list)
+    standalone: bool = False  # narrative that must not absorb following lines (headings, summaries)
+
+
+def parse_minutes(page: bytes | str, url: str | None = None, *,
+                  charset: str | None = None) -> Meeting:
+    """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why."""
+    html = decode_html(page, charset) if isinstance(page, bytes) else page
+    if not html.strip():
+        raise NotMinutesError(url, "the page is empty")
+    soup = parse_soup(html)
+    url = canonical_url(soup, url)
+    if not url:
+        raise ParseError(None, "no url given and the page has no canonical link")
+    main = main_content(soup)
+    title = page_title(soup, main)
+    lines = _until_stop_line(content_lines(main))
+
+    start = _record_start(lines)
+    if start is None:
+        raise NotMinutesError(url, "no record section (審議結果/会議録/議事の経過…) and no speaker labels")
+    header_lines, record_lines = lines[:start.index], lines[start.index:]
+    if start.skip_marker:
+        record_lines = record_lines[1:]
+    if start.row_value is not None:
+        record_lines = [Line("text", part) for part in start.row_value.split("\n") if part] + record_lines
+
+    fields = _header_fields(header_lines)
+    header_text = "\n".join([title] + [(ln.label or "") + " " + ln.text for ln in header_lines])
+    when_text = fields.get("when") or ""
+    meeting_date = find_date(when_text) or find_date(header_text)
+    if meeting_date is None:
+        raise ParseError(url, "no meeting date found in the header (日時 or a date line)")
+    start_time, end_time = find_times(when_text) if when_text else (None, None)
+    if start_time is None:
+        start_time, end_time = _council_times(header_lines, record_lines)
+
+    meeting_id = meeting_id_for(url)
+    utterances = _utterances(meeting_id, record_lines)
+    if not utterances:
+        raise ParseError(url, "the record section holds no text")
+    meeting_name = fields.get("meeting_name") or _strip_record_suffix(title)
+    agenda = _agenda(fields.get("agenda"), header_lines)
+    return Meeting(
+        id=meeting_id,
+        url=url,
+        title=title or meeting_name,
+        committee=committee_name(meeting_name or title),
+        meeting_name=meeting_name,
+        date=meeting_date,
+        start_time=start_time,
+        end_time=end_time,
+        place=_first_line(fields.get("place")),
+        department=_first_line(fields.get("department")),
+        agenda=agenda,
+        utterances=utterances,
+    )
+
+
+def _until_stop_line(lines: list[Line]) -> list[Line]:
+    for index, line in enumerate(lines):
+        if line.kind != "row" and STOP_LINE.match(line.text):
+            return lines[:index]
+    return lines
+
+
+@dataclass
+class _RecordStart:
+    index: int
+    skip_marker: bool
+    row_value: str | None = None
+
+
+def _record_start(lines: list[Line]) -> _RecordStart | None:
+    """Find where the record begins: after a record marker, else at the first speaker label."""
+    # A page titled just 会議録 has that word above its header, so a marker counts only after
+    # the first header label when there is one.
+    first_label = next((i for i, line in enumerate(lines) if _HEADER_LINE.match(
+        line.label if line.kind == "row" else line.text)), -1)
+    for index, line in enumerate(lines):
+        if index < first_label:
+            continue
+        if line.kind == "row" and _RECORD_LINE.match(line.label or ""):
+            return _RecordStart(index, skip_marker=True, row_value=line.text)
+        if line.kind != "row" and _RECORD_LINE.match(line.text):
+            return _RecordStart(index, skip_marker=True)
+    starts = [i for i, line in enumerate(lines) if line.kind != "row" and _speech_start(line.text)]
+    marked = [i for i in starts if _MARKED.match(lines[i].text)]
+    if marked:
+        return _RecordStart(marked[0], skip_marker=False)
+    if len(starts) >= 2:
+        return _RecordStart(starts[0], skip_marker=False)
+    return None
+
+
+def _header_fields(lines: list[Line]) -> dict[str, str]:
+    """Collect labelled header fields from table rows, "label: value" lines and label headings."""
+    fields: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in lines:
+        if line.kind == "row":
+            match = _HEADER_LINE.match(line.label or "")
+            current = None
+            if match and not match["value"]:
+                fields.setdefault(_LABEL_TO_FIELD[match["label"]], []).append(line.text)
+            continue
+        match = _HEADER_LINE.match(line.text)
+        if match:
+            current = _LABEL_TO_FIELD[match["label"]]
+            if match["value"].strip():
+                fields.setdefault(current, []).append(match["value"].strip())
+            # A label alone on its line (often a heading) takes the lines below it as its value.
+            if match["value"].strip() and line.kind != "heading":
+                current = current if current == "agenda" else None
+            continue
+        if line.kind == "heading":
+            current = None
+            continue
+        if current:
+            fields.setdefault(current, []).append(line.text)
+    return {key: "\n".join(values) for key, values in fields.items()}
+
+
+def _first_line(text: str | None) -> str | None:
+    if not text:
+        return None
+    return text.split("\n")[0].strip() or None
+
+
+def _agenda(text: str | None, header_lines: list[Line]) -> list[str]:
+    items = []
+    for line in (text or "").split("\n"):
+        line = line.strip()
+        if line and not STOP_LINE.match(line):
+            items.append(line)
+    return items
+
+
+def _council_times(header_lines: list[Line], record_lines: list[Line]) -> tuple[str | None, str | None]:
+    """Read 午後一時開議 in the header and 午後三時散会 at the end of a council record."""
+    start = end = None
+    for line in header_lines:
+        if re.search(r"(開議|開会|開始)", line.text):
+            start, _ = find_times(line.text)
+            if start:
+                break
+    for line in reversed(record_lines[-5:]):
+        if _CLOSING.search(line.text) and len(line.text) < 40:
+            end, _ = find_times(line.text)
+            if end:
+                break
+    return start, end
+
+
+_COMMITTEE_NOISE = (
+    re.compile(r"^(令和|平成|昭和)(\d+|元)年(度)?\s*"),
+    re.compile(r"^\d{4}年(度)?\s*"),
+    re.compile(r"^第\s*\d+\s*回\s*(定例会|臨時会)?\s*"),
+    re.compile(r"\s*[(（][^()（）]*(第\s*\d+\s*回|開催|年|月|日)[^()（）]*[)）]"),
+    re.compile(r"\s*第\s*[\d一二三四五六七八九十]+\s*(回|号)\s*$"),
+    re.compile(r"\s*(の)?(会議録|議事録|速記録|議事要旨|会議要旨|議事概要|会議概要|概要|要旨|開催結果|記録)\s*$"),
+    re.compile(r"\s*(の)?(会議|会合)\s*$"),
+)
+
+
+def committee_name(meeting_name: str) -> str | None:
+    """Reduce a meeting name to its standing body: 第1回○○委員会会議録 → ○○委員会."""
+    name = meeting_name.strip()
+    for _ in range(4):
+        before = name
+        for pattern in _COMMITTEE_NOISE:
+            stripped = pattern.sub("", name).strip()
+            if stripped:
+                name = stripped
+        if name == before:
+            break
+    return name or None
+
+
+def _strip_record_suffix(title: str) -> str:
+    return re.sub(r"\s*(の)?(会議録|議事録|速記録|議事要旨|会議要旨)(\s*第.+号)?\s*$", "", title).strip() or title
+
+
+def _speech_start(text: str) -> tuple[Speaker, str] | None:
+    """Return (speaker, rest of line) if the line opens a speech, in any of the label styles."""
+    marked = _MARKED.match(text)
+    if marked:
+        return _marked_label(marked["rest"])
+    bracket = _BRACKET_LABEL.match(text)
+    if bracket:
+        speaker = parse_label(bracket["label"])
+        if speaker and (bracket["open"] == "【" or is_role_word(bracket["label"])):
+            return speaker, bracket["rest"].strip()
+        return None
+    colon = _COLON_LABEL.match(text)
+    if colon:
+        speaker = parse_label(colon["label"])
+        if speaker and _is_known_role(speaker) and not _LEGEND.match(colon["rest"].strip()):
+            return speaker, colon["rest"].strip()
+        return None
+    # A label alone on its line: a role (委員長), or a name and a known role (山田委員長).
+    if len(text) <= 20 and not re.search(r"[、。,.!?！？「」]", text):
+        speaker = parse_label(text)
+        if speaker and _is_known_role(speaker) and not speaker.label.endswith("君"):
+            return speaker, ""
+    return None
+
+
+def _is_known_role(speaker: Speaker) -> bool:
+    return speaker.role in ROLES
+
+
+def _marked_label(rest: str) -> tuple[Speaker, str] | None:
+    """Split ○山田委員長　発言… / ○議長（中村俊介君）発言… / 〇関 三郎委員長 発言… ."""
+    paren = re.match(r"^(?P<label>[^\s()（）]{1,12}[(（][^()（）]{1,20}[)）])\s*(?P<rest>.*)$", rest)
+    if paren:
+        speaker = parse_label(paren["label"])
+        if speaker:
+            return speaker, paren["rest"]
+    chunks = rest.split(" ", 2)
+    candidates = [(chunks[0], " ".join(chunks[1:]))]
+    if len(chunks) >= 2 and len(chunks[0]) <= 4:
+        candidates.append((chunks[0] + " " + chunks[1], " ".join(chunks[2:])))
+    for label, speech in candidates:
+        if _SENTENCE_END.search(label) or "、" in label:
+            continue
+        speaker = parse_label(label)
+        if speaker:
+            return speaker, speech.strip()
+    return None
+
+
+def _narrative_kind(line: Line) -> bool:
+    """Tell whether a line stands alone as narrative: a heading, agenda item or summary line."""
+    text = line.text
+    if line.kind == "heading" or _RECORD_LINE.match(text):
+        return True
+    if _AGENDA_HEADING.match(text) and not _SENTENCE_END.search(text) and len(text) <= 60:
+        return True
+    return bool(re.match(rf"^[{_MARKS}■□◆◇・※]", text))
+
+
+def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
+    """Segment the record into speeches (until the next label) and narrative text."""
+    turns: list[_Turn] = []
+    current: _Turn | None = None
+    for line in lines:
+        if line.kind == "row":
+            speaker = parse_label(line.label or "")
+            if speaker and _is_known_role(speaker):
+                current = _Turn(speaker, [line.text] if line.text else [])
+            else:
+                current = _Turn(None, [f"{line.label} {line.text}".strip()], standalone=True)
+            turns.append(current)
+            continue
+        start = None if line.kind == "heading" else _speech_start(line.text)
+        if start:
+            speaker, rest = start
+            current = _Turn(speaker, [rest] if rest else [])
+            turns.append(current)
+        elif _narrative_kind(line):
+            current = _Turn(None, [line.text], standalone=True)
+            turns.append(current)
+        elif current is not None and (current.speaker is not None or not current.standalone):
+            current.lines.append(line.text)
+        else:
+            current = _Turn(None, [line.text])
+            turns.append(current)
+
+    utterances: list[Utterance] = []
+    for turn in turns:
+        text = "\n".join(part for part in turn.lines if part).strip()
+        if not text:
+            if turn.speaker:
+                log.info("label %s has no speech; skipped", turn.speaker.label)
+            continue
+        speaker = turn.speaker
+        utterances.append(Utterance(
+            meeting_id=meeting_id,
+            seq=len(utterances) + 1,
+            role=speaker.role if speaker else None,
+            speaker=speaker.name if speaker else None,
+            text=text,
+            label=speaker.label if speaker else None,
+        ))
+    return utterances

@@ -1,0 +1,129 @@
+"""The speaker-role vocabulary, and splitting a printed label into speaker name and role."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Canonical roles, longest first so 副委員長 wins over 委員長 and 委員. Anything else is kept as
+# printed (the "other" case).
+ROLES = (
+    "副委員長", "委員長", "副部会長", "部会長", "副会長", "会長", "副議長", "議長", "副座長", "座長",
+    "副市長", "市長", "副町長", "町長", "副村長", "村長", "副区長", "区長", "副知事", "知事",
+    "教育長", "事務局長", "事務局", "説明員", "部長", "課長", "局長", "室長", "所長", "次長",
+    "参事", "主幹", "係長", "理事", "監事", "幹事", "顧問", "参考人", "委員", "議員", "大臣",
+    "政府参考人", "司会", "オブザーバー",
+)
+# Printed titles that end in one of these words take that canonical role (産業労働局長 → 局長,
+# 内閣総理大臣 → 大臣); listed separately so ROLES stays the vocabulary users filter by.
+_ROLE_SUFFIXES = sorted(ROLES, key=len, reverse=True)
+_SORTED_ROLE_CHARS = {"".join(sorted(role)): role for role in ROLES if len(role) > 1}
+
+# 議長（中村俊介君） / 市長(田中一郎君)
+_ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()]{1,20}?)\s*[(（](?P<name>[^()（）]{1,20}?)\s*君?\s*[)）]$")
+# 3番(山田太郎君) or 3番 山田太郎君
+_SEAT_NUMBER = re.compile(r"^\d{1,3}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
+_QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]\s*$")
+_PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
+# A parenthesis after a role holds a name (議長(中村俊介君)) or an organisation (事務局(市)).
+_ORGANISATION_END = "市町村県都府道区業課局部室係省庁会社団所"
+_NAME_CHARS = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff ・]+$")
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A label split into a canonical role, the speaker's name (or None) and the label as printed."""
+
+    role: str
+    name: str | None
+    label: str
+
+
+def canonical_role(title: str) -> str | None:
+    """Map a printed title to a vocabulary role: exact, by suffix, or as a garbled anagram."""
+    title = _QUALIFIER.sub("", title).strip()
+    if not title:
+        return None
+    if title in ROLES:
+        return title
+    garbled = _SORTED_ROLE_CHARS.get("".join(sorted(title)))
+    if garbled:
+        return garbled
+    for role in _ROLE_SUFFIXES:
+        if title.endswith(role):
+            return role
+    return None
+
+
+def is_role_word(text: str) -> bool:
+    """Tell whether text is a bare role, optionally qualified: 委員, 事務局(市), 長委員 (garbled)."""
+    bare = _QUALIFIER.sub("", text).strip()
+    return bare in ROLES or "".join(sorted(bare)) in _SORTED_ROLE_CHARS
+
+
+def _split_name(label: str, role: str) -> tuple[str | None, str]:
+    """Split 山田委員長 → (山田, 委員長) and 前田産業労働局長 → (前田, 産業労働局長)."""
+    from indexer.analysis import morphemes
+
+    name_part = label[: len(label) - len(role)].strip()
+    if not name_part:
+        return None, label
+    if _PSEUDONYM.match(name_part):
+        return name_part, role
+    if " " in name_part and _NAME_CHARS.match(name_part):
+        # 関 三郎委員長: a space between family and given name marks the whole part as the name.
+        return name_part, role
+    # Janome tags family and given names (人名); a name is the run of them at the front.
+    name_end = 0
+    for token in morphemes(label):
+        if "人名" not in token.part_of_speech and not (name_end and token.surface.isspace()):
+            break
+        name_end += len(token.surface)
+    if name_end and name_end <= len(label) - len(role):
+        name = label[:name_end].strip()
+        title = label[name_end:].strip()
+        if name and title:
+            return name, title
+    if _NAME_CHARS.match(name_part) and len(name_part.replace(" ", "")) <= 6:
+        return name_part, role
+    return None, label
+
+
+def _name_in_parentheses(text: str) -> str | None:
+    text = text.strip()
+    if text.endswith("君"):
+        return text[:-1].strip() or None
+    if _NAME_CHARS.match(text) and 2 <= len(text) <= 10 and text[-1] not in _ORGANISATION_END:
+        return text
+    return None
+
+
+def parse_label(label: str) -> Speaker | None:
+    """Split a printed speaker label into role and name, or return None if it is not a label."""
+    label = label.strip().strip("○◎〇●◯").strip()
+    label = re.sub(r"^[【\[［〔(（]\s*(.*?)\s*[】\]］〕)）]$", r"\1", label)
+    if not label or len(label) > 30:
+        return None
+    seat = _SEAT_NUMBER.match(label)
+    if seat:
+        return Speaker("議員", seat["name"].strip() or None, label)
+    paren = _ROLE_THEN_NAME.match(label)
+    if paren:
+        role = canonical_role(paren["title"])
+        if role:
+            return Speaker(role, _name_in_parentheses(paren["name"]), label)
+    if is_role_word(label):
+        return Speaker(canonical_role(label) or label, None, label)
+    bare = _QUALIFIER.sub("", label).strip()
+    role = canonical_role(bare)
+    if role and bare.endswith(role):
+        name, _title = _split_name(bare, role)
+        if name is not None:
+            return Speaker(role, name, label)
+        if len(bare) <= 12:
+            # A department title with no name: 産業労働局長, 内閣総理大臣.
+            return Speaker(role, None, label)
+    if bare.endswith("君") and _NAME_CHARS.match(bare[:-1]) and 2 <= len(bare) <= 10:
+        # Council records label members by name alone: ○山田太郎君.
+        return Speaker("議員", bare[:-1].strip(), label)
+    return None
