@@ -65,7 +65,9 @@ _RECORD_LINE = re.compile(
 )
 _MARKS = "○◎〇●◯"
 _MARKED = re.compile(rf"^[{_MARKS}]\s*(?P<rest>.+)$")
-_BRACKET_LABEL = re.compile(r"^(?P<open>[【\[［(（])\s*(?P<label>[^】\]］)）]{1,20}?)\s*[】\]］)）]\s*(?P<rest>.*)$")
+_BRACKET_LABEL = re.compile(
+    r"^(?:(?P<open>【)\s*(?P<label>[^】]{1,24}?)\s*】|[\[［(（]\s*(?P<plain>[^\]］)）]{1,20}?)\s*[\]］)）])\s*(?P<rest>.*)$"
+)
 _COLON_LABEL = re.compile(r"^(?P<label>[^:：。、「」]{1,24}?)\s*[:：]\s*(?P<rest>.*)$")
 _AGENDA_HEADING = re.compile(
     r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[(（]\d{1,2}[)）]|第\d{1,2}|[ア-オ])\s*[\s.．、)）]\s*\S.*$"
@@ -131,7 +133,7 @@ def parse_minutes(page: bytes | str, url: str | None = None, *,
         date=meeting_date,
         start_time=start_time,
         end_time=end_time,
-        place=_first_line(fields.get("place")),
+        place=_first_line(fields.get("place")) or _council_place(header_lines),
         department=_first_line(fields.get("department")),
         agenda=agenda,
         utterances=utterances,
@@ -217,6 +219,17 @@ def _agenda(text: str | None, header_lines: list[Line]) -> list[str]:
     return items
 
 
+_ROOM = re.compile(r"^\S{0,15}(会議室|委員会室|議場|議事堂|ホール|会館|研修室|大会議室)$")
+
+
+def _council_place(header_lines: list[Line]) -> str | None:
+    """Return a room line (第十委員会室) from an unlabelled council header."""
+    for line in header_lines:
+        if line.kind == "text" and _ROOM.match(line.text):
+            return line.text
+    return None
+
+
 def _council_times(header_lines: list[Line], record_lines: list[Line]) -> tuple[str | None, str | None]:
     """Read 午後一時開議 in the header and 午後三時散会 at the end of a council record."""
     start = end = None
@@ -240,7 +253,6 @@ _COMMITTEE_NOISE = (
     re.compile(r"\s*[(（][^()（）]*(第\s*\d+\s*回|開催|年|月|日)[^()（）]*[)）]"),
     re.compile(r"\s*第\s*[\d一二三四五六七八九十]+\s*(回|号)\s*$"),
     re.compile(r"\s*(の)?(会議録|議事録|速記録|議事要旨|会議要旨|議事概要|会議概要|概要|要旨|開催結果|記録)\s*$"),
-    re.compile(r"\s*(の)?(会議|会合)\s*$"),
 )
 
 
@@ -269,8 +281,10 @@ def _speech_start(text: str) -> tuple[Speaker, str] | None:
         return _marked_label(marked["rest"])
     bracket = _BRACKET_LABEL.match(text)
     if bracket:
-        speaker = parse_label(bracket["label"])
-        if speaker and (bracket["open"] == "【" or is_role_word(bracket["label"])):
+        label = bracket["label"] or bracket["plain"]
+        speaker = parse_label(label)
+        # 【…】 holds any label; a plain parenthesis only a bare role, since (拍手) or (休憩) are not.
+        if speaker and (bracket["open"] or is_role_word(label)):
             return speaker, bracket["rest"].strip()
         return None
     colon = _COLON_LABEL.match(text)

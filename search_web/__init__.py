@@ -1,0 +1,31 @@
+"""The search web site: an app factory over the indexer's search library."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from indexer.search import SearchIndex
+from indexer.settings import Settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an instance of the Flask application."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATA_DIR=os.environ.get("MINUTES_DATA_DIR", "data"),
+        PAGE_SIZE=20,
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    settings = Settings(Path(app.config["DATA_DIR"]).resolve())
+    app.extensions["minutes_search"] = SearchIndex(settings.index_dir)
+    app.json.ensure_ascii = False
+
+    from search_web import views
+
+    app.register_blueprint(views.bp)
+    return app

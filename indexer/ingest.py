@@ -1,0 +1,91 @@
+"""Bring pages into the data directory: keep them raw, parse them, store the records."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.charset import charset_from_content_type
+from indexer.parser import NotMinutesError, ParseError, parse_minutes
+from indexer.raw_store import RawPage, RawStore
+from indexer.record_store import RecordStore
+from indexer.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+
+
+@dataclass
+class IngestReport:
+    """What one ingest or parse pass did."""
+
+    parsed: int = 0
+    new_or_changed: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    meeting_ids: set[str] = field(default_factory=set)
+
+    @property
+    def meetings(self) -> int:
+        """Distinct meetings produced (two pages with one canonical url are one meeting)."""
+        return len(self.meeting_ids)
+
+
+def html_files(paths: list[Path]) -> list[Path]:
+    """Expand files and folders into the HTML files they hold, in a stable order."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in HTML_SUFFIXES))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    return found
+
+
+def parse_page(raw: RawStore, records: RecordStore, page: RawPage, report: IngestReport) -> None:
+    """Parse one stored page into the record store, recording the outcome in the manifest."""
+    try:
+        meeting = parse_minutes(raw.body(page), page.final_url or page.url,
+                                charset=charset_from_content_type(page.content_type))
+    except NotMinutesError as error:
+        raw.mark_parsed(page.url, "not_minutes", error=error.reason)
+        report.failed.append((page.url, str(error)))
+        log.warning("not minutes: %s", error)
+        return
+    except ParseError as error:
+        raw.mark_parsed(page.url, "error", error=error.reason)
+        report.failed.append((page.url, str(error)))
+        log.warning("parse failed: %s", error)
+        return
+    except Exception as error:  # a parser bug must not stop the other pages
+        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}")
+        report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
+        log.exception("parser crashed on %s", page.url)
+        return
+    changed = records.save(meeting)
+    raw.mark_parsed(page.url, "ok", meeting_id=meeting.id)
+    report.parsed += 1
+    report.meeting_ids.add(meeting.id)
+    if changed:
+        report.new_or_changed += 1
+    else:
+        report.unchanged += 1
+
+
+def ingest_paths(paths: list[Path], settings: Settings) -> IngestReport:
+    """Store local HTML files in the raw store and parse each into the record store."""
+    raw = RawStore(settings.raw_dir)
+    records = RecordStore(settings.records_dir)
+    report = IngestReport()
+    try:
+        for path in html_files(paths):
+            url = path.resolve().as_uri()
+            page, _changed = raw.put(url, path.read_bytes(), status=None)
+            parse_page(raw, records, page, report)
+    finally:
+        raw.close()
+    return report

@@ -1,0 +1,195 @@
+"""Parse what a user types into a Whoosh query, plus the term patterns to highlight.
+
+Words are ANDed within one utterance; `OR`, `NOT` or a leading `-`, "quoted phrases", parentheses,
+and field filters (role:委員長, speaker:山田, committee:…, year:2023) are understood. A word that the
+analyzer splits (データセンター → データ|センター) is searched as a phrase of its parts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh.query import spans
+
+from indexer.analysis import analyze, normalize_text
+
+MAX_QUERY_CHARS = 256
+TEXT_FIELD = "text"
+FILTER_FIELDS = {"role": "role", "speaker": "speaker", "committee": "committee", "year": "year",
+                 "役職": "role", "発言者": "speaker", "会議": "committee", "年": "year"}
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message is written for the person who typed it."""
+
+
+@dataclass
+class ParsedQuery:
+    """A runnable query, the term sequences to highlight, and filters given inside the query."""
+
+    query: wq.Query
+    patterns: list[list[tuple[str, int]]] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    ignored_words: list[str] = field(default_factory=list)
+
+
+_WORD = re.compile(r'[^\s"()]+')
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+            continue
+        if text[pos] == '"':
+            end = text.find('"', pos + 1)
+            if end < 0:
+                raise QueryError("引用符（\"）が閉じられていません。フレーズは \"…\" のように囲んでください。")
+            tokens.append(("phrase", text[pos + 1:end]))
+            pos = end + 1
+            continue
+        if text[pos] in "()":
+            tokens.append((text[pos], text[pos]))
+            pos += 1
+            continue
+        match = _WORD.match(text, pos)
+        word = match.group(0)
+        pos = match.end()
+        if word in ("OR", "|", "||", "または"):
+            tokens.append(("or", word))
+        elif word in ("AND", "&", "&&"):
+            continue  # AND is the default
+        elif word in ("NOT", "!"):
+            tokens.append(("not", word))
+        elif word.startswith("-") and len(word) > 1:
+            tokens.append(("not", "-"))
+            tokens.append(("word", word[1:]))
+        elif word == "-":
+            raise QueryError("「-」の後に除外する語を続けてください（例: 予算 -補正）。")
+        else:
+            tokens.append(("word", word))
+    return tokens
+
+
+def sequence_query(tokens: list, fieldname: str = TEXT_FIELD) -> wq.Query:
+    """Match analysed tokens in order, keeping the gaps that dropped particles left between them."""
+    if len(tokens) == 1:
+        return wq.Term(fieldname, tokens[0].term)
+    if all(b.pos - a.pos == 1 for a, b in zip(tokens, tokens[1:])):
+        return wq.Phrase(fieldname, [t.term for t in tokens])
+    combined: wq.Query = wq.Term(fieldname, tokens[0].term)
+    for previous, token in zip(tokens, tokens[1:]):
+        gap = token.pos - previous.pos
+        combined = spans.SpanNear2([combined, wq.Term(fieldname, token.term)],
+                                   slop=gap, mindist=gap, ordered=True)
+    return combined
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens = tokens
+        self.index = 0
+        self.patterns: list[list[tuple[str, int]]] = []
+        self.filters: dict[str, list[str]] = {}
+        self.ignored: list[str] = []
+
+    def peek(self):
+        return self.tokens[self.index] if self.index < len(self.tokens) else (None, None)
+
+    def take(self):
+        token = self.peek()
+        self.index += 1
+        return token
+
+    def parse_all(self) -> wq.Query | None:
+        clauses = self.parse_and(top=True)
+        if self.index < len(self.tokens):
+            raise QueryError("閉じ括弧「)」に対応する「(」がありません。")
+        return clauses
+
+    def parse_and(self, top: bool = False) -> wq.Query | None:
+        positives, negatives = [], []
+        while True:
+            kind, _ = self.peek()
+            if kind is None or kind == ")":
+                break
+            negate = False
+            if kind == "not":
+                self.take()
+                negate = True
+                if self.peek()[0] in (None, ")", "or"):
+                    raise QueryError("NOT（または -）の後に除外する語を続けてください。")
+            clause = self.parse_or(negated=negate)
+            if clause is None:
+                continue
+            (negatives if negate else positives).append(clause)
+        if not positives and not negatives:
+            return None
+        if not positives:
+            return wq.AndNot(wq.Every(), wq.Or(negatives))
+        base = positives[0] if len(positives) == 1 else wq.And(positives)
+        return wq.AndNot(base, wq.Or(negatives)) if negatives else base
+
+    def parse_or(self, negated: bool) -> wq.Query | None:
+        if self.peek()[0] == "or":
+            raise QueryError("OR の前後に語を入れてください（例: 防災 OR 減災）。")
+        options = [self.parse_atom(negated)]
+        while self.peek()[0] == "or":
+            self.take()
+            if self.peek()[0] in (None, ")", "or"):
+                raise QueryError("OR の前後に語を入れてください（例: 防災 OR 減災）。")
+            options.append(self.parse_atom(negated))
+        options = [o for o in options if o is not None]
+        if not options:
+            return None
+        return options[0] if len(options) == 1 else wq.Or(options)
+
+    def parse_atom(self, negated: bool) -> wq.Query | None:
+        kind, value = self.take()
+        if kind == "(":
+            inner = self.parse_and()
+            if self.take()[0] != ")":
+                raise QueryError("括弧「(」が閉じられていません。")
+            return inner
+        if kind == ")":
+            raise QueryError("閉じ括弧「)」に対応する「(」がありません。")
+        if kind == "not":
+            raise QueryError("NOT が続いています。除外する語は一つずつ指定してください。")
+        if kind == "word" and ":" in value:
+            name, _, filter_value = value.partition(":")
+            if name in FILTER_FIELDS:
+                if not filter_value:
+                    raise QueryError(f"「{name}:」の後に値を指定してください（例: role:委員長）。")
+                fieldname = FILTER_FIELDS[name]
+                if not negated:
+                    self.filters.setdefault(fieldname, []).append(filter_value)
+                    return None
+                return wq.Term(fieldname, filter_value)
+        tokens = list(analyze(normalize_text(value)))
+        if not tokens:
+            self.ignored.append(value)
+            return None
+        if not negated:
+            first = tokens[0].pos
+            self.patterns.append([(t.term, t.pos - first) for t in tokens])
+        return sequence_query(tokens)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse a user query; raise QueryError with a friendly message if it cannot be run."""
+    text = unicodedata.normalize("NFKC", text or "").replace("“", '"').replace("”", '"')
+    text = text.strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"検索語が長すぎます（{MAX_QUERY_CHARS}文字まで）。語を絞って検索してください。")
+    parser = _Parser(_lex(text))
+    parsed = parser.parse_all()
+    if parsed is None:
+        if parser.ignored and not parser.filters:
+            raise QueryError("検索できる語がありません（助詞や記号だけでは検索できません）。")
+        parsed = wq.Every()
+    return ParsedQuery(parsed, parser.patterns, parser.filters, parser.ignored)

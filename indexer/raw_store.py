@@ -1,0 +1,135 @@
+"""The raw page store: every fetched or ingested page kept as fetched, with a manifest.
+
+Bodies are content-addressed files (pages/<sha256>); the manifest is SQLite, so an interrupted
+run never leaves it half-written. Pages are never deleted because they failed to parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from indexer.fsutil import atomic_write_bytes
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    final_url TEXT,
+    fetched_at TEXT NOT NULL,
+    status INTEGER,
+    etag TEXT,
+    last_modified TEXT,
+    content_type TEXT,
+    headers TEXT,
+    sha256 TEXT,
+    parse_status TEXT NOT NULL DEFAULT 'pending',
+    parse_error TEXT,
+    meeting_id TEXT
+)
+"""
+
+
+@dataclass
+class RawPage:
+    """One manifest row: what was fetched from a url, and what parsing made of it."""
+
+    url: str
+    final_url: str | None
+    fetched_at: str
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    headers: dict
+    sha256: str | None
+    parse_status: str
+    parse_error: str | None
+    meeting_id: str | None
+
+
+class RawStore:
+    """Raw bodies under pages/ and a SQLite manifest keyed by url."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "pages").mkdir(exist_ok=True)
+        self._db = sqlite3.connect(self.folder / "manifest.sqlite", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the manifest."""
+        self._db.close()
+
+    def body_path(self, sha256: str) -> Path:
+        """Return where a body with this hash is kept."""
+        return self.folder / "pages" / sha256
+
+    def put(self, url: str, body: bytes, *, final_url: str | None = None, status: int | None = 200,
+            headers: dict | None = None) -> tuple[RawPage, bool]:
+        """Keep a fetched body; return its manifest row and whether its content changed."""
+        digest = hashlib.sha256(body).hexdigest()
+        path = self.body_path(digest)
+        if not path.exists():
+            atomic_write_bytes(path, body)
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        previous = self.get(url)
+        changed = previous is None or previous.sha256 != digest
+        self._db.execute(
+            """INSERT INTO pages (url, final_url, fetched_at, status, etag, last_modified,
+                   content_type, headers, sha256, parse_status, parse_error, meeting_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)
+               ON CONFLICT(url) DO UPDATE SET final_url=excluded.final_url,
+                   fetched_at=excluded.fetched_at, status=excluded.status, etag=excluded.etag,
+                   last_modified=excluded.last_modified, content_type=excluded.content_type,
+                   headers=excluded.headers, sha256=excluded.sha256,
+                   parse_status=CASE WHEN pages.sha256 = excluded.sha256
+                                     THEN pages.parse_status ELSE 'pending' END,
+                   parse_error=CASE WHEN pages.sha256 = excluded.sha256
+                                    THEN pages.parse_error ELSE NULL END""",
+            (url, final_url or url, _now(), status, headers.get("etag"),
+             headers.get("last-modified"), headers.get("content-type"),
+             json.dumps(headers, ensure_ascii=False), digest),
+        )
+        return self.get(url), changed
+
+    def mark_parsed(self, url: str, status: str, *, error: str | None = None,
+                    meeting_id: str | None = None) -> None:
+        """Record what parsing made of a page: 'ok', 'error' or 'not_minutes'."""
+        self._db.execute(
+            "UPDATE pages SET parse_status=?, parse_error=?, meeting_id=? WHERE url=?",
+            (status, error, meeting_id, url),
+        )
+
+    def get(self, url: str) -> RawPage | None:
+        """Return one manifest row, or None."""
+        row = self._db.execute("SELECT * FROM pages WHERE url=?", (url,)).fetchone()
+        return self._row(row) if row else None
+
+    def body(self, page: RawPage) -> bytes:
+        """Return a page's raw bytes."""
+        return self.body_path(page.sha256).read_bytes()
+
+    def pages(self, parse_status: str | None = None) -> list[RawPage]:
+        """Return manifest rows, optionally only those with one parse status."""
+        if parse_status:
+            rows = self._db.execute("SELECT * FROM pages WHERE parse_status=? ORDER BY url",
+                                    (parse_status,))
+        else:
+            rows = self._db.execute("SELECT * FROM pages ORDER BY url")
+        return [self._row(row) for row in rows.fetchall()]
+
+    def _row(self, row) -> RawPage:
+        values = list(row)
+        values[7] = json.loads(values[7] or "{}")
+        return RawPage(*values)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,56 @@
+"""The parsed-record store: one JSON file per meeting, keyed by its stable id."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+from indexer.fsutil import atomic_write_text
+from indexer.records import Meeting
+
+
+class RecordStore:
+    """Meetings as JSON files under one folder; saving the same id again replaces the meeting."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def path_for(self, meeting_id: str) -> Path:
+        """Return the file that holds one meeting."""
+        return self.folder / f"{meeting_id}.json"
+
+    def save(self, meeting: Meeting) -> bool:
+        """Store a meeting; return True if it is new or its content changed."""
+        text = json.dumps(meeting.to_record(), ensure_ascii=False, indent=1, sort_keys=True)
+        path = self.path_for(meeting.id)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            return False
+        atomic_write_text(path, text)
+        return True
+
+    def get(self, meeting_id: str) -> Meeting | None:
+        """Return one meeting, or None."""
+        path = self.path_for(meeting_id)
+        if not path.exists():
+            return None
+        return Meeting.from_record(json.loads(path.read_text(encoding="utf-8")))
+
+    def delete(self, meeting_id: str) -> None:
+        """Remove one meeting if present."""
+        self.path_for(meeting_id).unlink(missing_ok=True)
+
+    def ids(self) -> list[str]:
+        """Return every stored meeting id, sorted."""
+        if not self.folder.exists():
+            return []
+        return sorted(p.stem for p in self.folder.glob("*.json"))
+
+    def __iter__(self) -> Iterator[Meeting]:
+        for meeting_id in self.ids():
+            meeting = self.get(meeting_id)
+            if meeting is not None:
+                yield meeting
+
+    def __len__(self) -> int:
+        return len(self.ids())

@@ -1,0 +1,204 @@
+"""The search library: one function behind the CLI, the web pages and the API."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from indexer.highlight import snippet
+from indexer.index import NO_ROLE, current_generation, open_generation
+from indexer.query import ParsedQuery, parse_query
+
+FACET_FIELDS = ("role", "committee", "year")
+SORTS = ("relevance", "date_desc", "date_asc")
+MAX_LIMIT = 100
+
+
+@dataclass
+class SearchRequest:
+    """What to search for: the query text, filters, order and the page wanted."""
+
+    q: str = ""
+    roles: list[str] = field(default_factory=list)
+    committees: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+    speaker: str | None = None
+    date_from: date | None = None
+    date_until: date | None = None
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass
+class Hit:
+    """One matching utterance (seq 0 is the meeting's header: title, committee, agenda)."""
+
+    meeting_id: str
+    seq: int
+    kind: str
+    role: str | None
+    speaker: str | None
+    label: str | None
+    committee: str
+    date: str
+    title: str
+    url: str
+    text: str
+    snippet: str
+    score: float | None
+
+    def to_json(self) -> dict:
+        """Return the hit in the shape of `minutes search --json`."""
+        return {
+            "meeting_id": self.meeting_id, "seq": self.seq, "role": self.role,
+            "speaker": self.speaker, "committee": self.committee, "date": self.date,
+            "title": self.title, "url": self.url, "snippet": self.snippet,
+        }
+
+
+@dataclass
+class SearchResult:
+    """A page of hits, the total, and facet counts over every matching utterance."""
+
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    parsed: ParsedQuery
+    generation: str
+
+    def to_json(self) -> dict:
+        """Return `{total, hits, facets}` as printed by `minutes search --json`."""
+        return {"total": self.total, "hits": [h.to_json() for h in self.hits], "facets": self.facets}
+
+
+class SearchIndex:
+    """Searches the current index generation, reopening when a reindex switches generations."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._ix = None
+        self._generation: str | None = None
+
+    def _index(self):
+        generation = current_generation(self.index_dir)
+        with self._lock:
+            if self._ix is None or generation != self._generation:
+                ix, name = open_generation(self.index_dir, generation)
+                old, self._ix, self._generation = self._ix, ix, name
+                if old is not None:
+                    old.close()
+            return self._ix, self._generation
+
+    def close(self) -> None:
+        """Release the open index."""
+        with self._lock:
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Run one search; raises QueryError for queries a person must rephrase."""
+        parsed = parse_query(request.q)
+        ix, generation = self._index()
+        limit = max(1, min(request.limit, MAX_LIMIT))
+        offset = max(0, request.offset)
+        with ix.searcher() as searcher:
+            filter_query = _filters(request, parsed, searcher)
+            facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+            facets["kind"] = sorting.FieldFacet("kind", maptype=sorting.Count)
+            sortedby, reverse = None, False
+            if request.sort == "date_desc":
+                sortedby, reverse = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")], False
+            elif request.sort == "date_asc":
+                sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("seq")]
+            results = searcher.search(parsed.query, filter=filter_query, limit=offset + limit,
+                                      groupedby=facets, sortedby=sortedby, reverse=reverse)
+            kinds = results.groups("kind")
+            total = sum(kinds.values())
+            facet_counts = {name: _sorted_counts(results.groups(name)) for name in FACET_FIELDS}
+            # Slice to the page before touching stored fields: highlighting re-analyses each text.
+            hits = [_hit(results[i], results.score(i), parsed)
+                    for i in range(offset, min(offset + limit, results.scored_length()))]
+        return SearchResult(request, total, hits, facet_counts, parsed, generation)
+
+    def meeting_documents(self, meeting_id: str) -> list[dict]:
+        """Return every stored document of one meeting in order (header first)."""
+        ix, _ = self._index()
+        with ix.searcher() as searcher:
+            docs = [dict(d) for d in searcher.documents(meeting_id=meeting_id)]
+        return sorted(docs, key=lambda d: d["seq"])
+
+
+def _sorted_counts(groups: dict) -> dict[str, int]:
+    counts = {(k if k not in (None, NO_ROLE) else ""): v for k, v in groups.items()}
+    counts.pop("", None)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _any_of(fieldname: str, values: list[str]) -> wq.Query:
+    terms = [wq.Term(fieldname, v) for v in values]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+def _filters(request: SearchRequest, parsed: ParsedQuery, searcher) -> wq.Query | None:
+    clauses: list[wq.Query] = []
+    wanted = {
+        "role": list(request.roles) + parsed.filters.get("role", []),
+        "committee": list(request.committees) + parsed.filters.get("committee", []),
+        "year": list(request.years) + parsed.filters.get("year", []),
+    }
+    for fieldname, values in wanted.items():
+        if values:
+            clauses.append(_any_of(fieldname, values))
+    speakers = ([request.speaker] if request.speaker else []) + parsed.filters.get("speaker", [])
+    for speaker in speakers:
+        clauses.append(_speaker_query(searcher, speaker))
+    if request.date_from or request.date_until:
+        clauses.append(wq.TermRange(
+            "date",
+            request.date_from.isoformat() if request.date_from else None,
+            request.date_until.isoformat() if request.date_until else None,
+        ))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def _fold_name(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", "").casefold()
+
+
+def _speaker_query(searcher, speaker: str) -> wq.Query:
+    """Match speakers whose name contains the given text (山田 finds 山田太郎)."""
+    wanted = _fold_name(speaker)
+    names = [term.decode("utf-8") for term in searcher.lexicon("speaker")]
+    matching = [name for name in names if name and wanted in _fold_name(name)]
+    return _any_of("speaker", matching) if matching else wq.NullQuery
+
+
+def _hit(doc, score, parsed: ParsedQuery) -> Hit:
+    text = doc.get("text", "")
+    return Hit(
+        meeting_id=doc["meeting_id"],
+        seq=doc["seq"],
+        kind=doc.get("kind", ""),
+        role=doc.get("role") or None,
+        speaker=doc.get("speaker") or None,
+        label=doc.get("label"),
+        committee=doc.get("committee", ""),
+        date=doc.get("date", ""),
+        title=doc.get("title", ""),
+        url=doc.get("url", ""),
+        text=text,
+        snippet=snippet(text, parsed.patterns),
+        score=score,
+    )

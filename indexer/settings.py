@@ -1,0 +1,34 @@
+"""Where the data lives: one settings object passed to every part instead of globals."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths under one data directory: raw pages, parsed records, index generations."""
+
+    data_dir: Path
+
+    @classmethod
+    def from_env(cls, data_dir: str | os.PathLike | None = None) -> "Settings":
+        """Use data_dir, else $MINUTES_DATA_DIR, else ./data."""
+        chosen = data_dir or os.environ.get("MINUTES_DATA_DIR") or DEFAULT_DATA_DIR
+        return cls(Path(chosen).resolve())
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def records_dir(self) -> Path:
+        return self.data_dir / "records"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"

@@ -1,0 +1,52 @@
+"""The complete `minutes` command: the library subcommands plus `serve` and `demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from indexer.cli import main, settings_of
+from indexer.index import build_index
+from indexer.ingest import ingest_paths
+from indexer.record_store import RecordStore
+from search_web import create_app
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the search pages (development server; see README for waitress).
+
+    Example: minutes serve --port 5000
+    """
+    app = create_app({"DATA_DIR": str(settings_of(ctx).data_dir)})
+    app.run(host=host, port=port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Only ingest and index the sample.")
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
+    """Ingest and index the bundled sample pages, then serve them.
+
+    Example: minutes demo
+    """
+    settings = settings_of(ctx)
+    report = ingest_paths([SAMPLE_DIR], settings)
+    for _url, reason in report.failed:
+        click.echo(f"failed: {reason}", err=True)
+    built = build_index(RecordStore(settings.records_dir), settings.index_dir)
+    click.echo(f"sample: {built.meetings} meetings, {built.documents - built.meetings} utterances "
+               f"indexed in {settings.data_dir}")
+    if not no_serve:
+        click.echo(f"open http://{host}:{port}/")
+        ctx.invoke(serve, host=host, port=port)
+
+
