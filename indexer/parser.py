@@ -76,6 +76,11 @@ _LEGEND = re.compile(r"^[^\s()（）]{1,12}[(（][^()（）]+[)）]$")
 _SENTENCE_END = re.compile(r"[。!?！？]$")
 # The record is over when the minutes close: 閉会 / 散会 lines carry the end time.
 _CLOSING = re.compile(r"(閉会|散会|終了|閉議)")
+# 午後二時三十分散会 / (午前10時05分休憩): the record's clock, not anybody's speech.
+_TIME_STAMP = re.compile(
+    r"^[(（〔]?\s*(午前|午後)?\s*[0-9〇一二三四五六七八九十]+\s*時\s*([0-9〇一二三四五六七八九十]+\s*分|半)?\s*"
+    r"(開会|開議|散会|閉会|休憩|再開|延会|閉議)\s*[)）〕]?$"
+)
 
 
 @dataclass
@@ -96,8 +101,9 @@ def parse_minutes(page: bytes | str, url: str | None = None, *,
     if not url:
         raise ParseError(None, "no url given and the page has no canonical link")
     main = main_content(soup)
-    title = page_title(soup, main)
     lines = _until_stop_line(content_lines(main))
+    # Council records often carry their title only as the first line of the text.
+    title = page_title(soup, main) or next((ln.text for ln in lines if ln.kind != "row"), "")
 
     start = _record_start(lines)
     if start is None:
@@ -326,9 +332,9 @@ def _marked_label(rest: str) -> tuple[Speaker, str] | None:
 
 
 def _narrative_kind(line: Line) -> bool:
-    """Tell whether a line stands alone as narrative: a heading, agenda item or summary line."""
+    """Tell whether a line stands alone as narrative: a heading, agenda item, summary or time stamp."""
     text = line.text
-    if line.kind == "heading" or _RECORD_LINE.match(text):
+    if line.kind == "heading" or _RECORD_LINE.match(text) or _TIME_STAMP.match(text):
         return True
     if _AGENDA_HEADING.match(text) and not _SENTENCE_END.search(text) and len(text) <= 60:
         return True

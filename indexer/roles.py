@@ -24,6 +24,7 @@ _ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()]{1,20}?)\s*[(（](?P<name>[^()（
 # 3番(山田太郎君) or 3番 山田太郎君
 _SEAT_NUMBER = re.compile(r"^\d{1,3}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]\s*$")
+_MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会長", "副会長", "座長", "議長", "副議長"}
 _PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
 # A parenthesis after a role holds a name (議長(中村俊介君)) or an organisation (事務局(市)).
 _ORGANISATION_END = "市町村県都府道区業課局部室係省庁会社団所"
@@ -73,20 +74,37 @@ def _split_name(label: str, role: str) -> tuple[str | None, str]:
     if " " in name_part and _NAME_CHARS.match(name_part):
         # 関 三郎委員長: a space between family and given name marks the whole part as the name.
         return name_part, role
-    # Janome tags family and given names (人名); a name is the run of them at the front.
-    name_end = 0
-    for token in morphemes(label):
-        if "人名" not in token.part_of_speech and not (name_end and token.surface.isspace()):
-            break
-        name_end += len(token.surface)
-    if name_end and name_end <= len(label) - len(role):
-        name = label[:name_end].strip()
-        title = label[name_end:].strip()
-        if name and title:
-            return name, title
-    if _NAME_CHARS.match(name_part) and len(name_part.replace(" ", "")) <= 6:
+    surname = _leading_surname(name_part)
+    if surname:
+        rest = name_part[len(surname):]
+        # The rest is a given name (中村太郎委員) or part of a title (前田道路管理部長 → 道路管理部長).
+        if rest and all("人名" in t.part_of_speech for t in morphemes(rest)):
+            return name_part, role
+        return surname, rest + role
+    # Names Janome does not know (たきぐち学, いのつめまさみ) on members' labels, never on a
+    # department title such as こども部長.
+    if role in _MEMBER_ROLES and _NAME_CHARS.match(name_part) and len(name_part) <= 8:
         return name_part, role
     return None, label
+
+
+def _same_kana_script(a: str, b: str) -> bool:
+    hiragana = lambda ch: "\u3040" <= ch <= "\u309f"  # noqa: E731
+    katakana = lambda ch: "\u30a0" <= ch <= "\u30ff"  # noqa: E731
+    return (hiragana(a) and hiragana(b)) or (katakana(a) and katakana(b))
+
+
+def _leading_surname(text: str) -> str | None:
+    """Return the longest prefix (up to 4 characters) that Janome reads as one person-name word."""
+    from indexer.analysis import morphemes
+
+    for length in range(min(4, len(text)), 0, -1):
+        if length < len(text) and (length == 1 or _same_kana_script(text[length - 1], text[length])):
+            continue  # neither 総|務 nor たき|ぐち: a one-character or mid-kana cut is no name
+        tokens = list(morphemes(text[:length]))
+        if len(tokens) == 1 and "人名" in tokens[0].part_of_speech:
+            return text[:length]
+    return None
 
 
 def _name_in_parentheses(text: str) -> str | None:

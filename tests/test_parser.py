@@ -1,0 +1,236 @@
+"""The parser on hand-written snippets: each label style, each non-speech case, layouts, charsets."""
+
+from datetime import date
+
+import pytest
+
+from indexer.parser import NotMinutesError, ParseError, committee_name, parse_minutes
+
+URL = "https://www.city.example.jp/kaigi/test.html"
+
+HEADER_TABLE = """
+<h1>第2回さくら市交通政策委員会</h1>
+<table><tr><th>担当所属名</th><td>都市整備部交通政策課</td></tr>
+<tr><th>会議名</th><td>第2回さくら市交通政策委員会</td></tr>
+<tr><th>日時</th><td>平成28年6月3日(金曜日)午後2時~午後3時30分</td></tr>
+<tr><th>場所</th><td>さくら市役所4階 402会議室</td></tr>
+<tr><th>議題</th><td>1 バス路線の再編について<br>2 自転車道の整備について</td></tr></table>
+"""
+
+
+def page(record: str, header: str = HEADER_TABLE, marker: str = "<h2>審議結果</h2>",
+         head: str = '<meta charset="utf-8">') -> str:
+    return f"""<html><head>{head}<title>会議録 | さくら市</title></head><body>
+<div id="gnav"><ul><li>くらし</li><li>防災</li></ul></div>
+<div class="pankuzu">トップ &gt; 市政 &gt; 会議録</div>
+<div id="contents">{header}{marker}{record}</div>
+<div class="contact"><p>お問い合わせ先 交通政策課 電話 000-000-0000</p></div>
+<div id="footer">Copyright さくら市</div></body></html>"""
+
+
+def speeches(meeting):
+    return [(u.role, u.speaker, u.text) for u in meeting.utterances if u.role]
+
+
+def narrative(meeting):
+    return [u.text for u in meeting.utterances if not u.role]
+
+
+def test_header_fields_from_a_table():
+    meeting = parse_minutes(page("<p>委員長<br>開会します。</p>"), URL)
+    assert meeting.title == "第2回さくら市交通政策委員会"
+    assert meeting.meeting_name == "第2回さくら市交通政策委員会"
+    assert meeting.committee == "さくら市交通政策委員会"
+    assert meeting.department == "都市整備部交通政策課"
+    assert meeting.date == date(2016, 6, 3)
+    assert (meeting.start_time, meeting.end_time) == ("14:00", "15:30")
+    assert meeting.place == "さくら市役所4階 402会議室"
+    assert meeting.agenda == ["1 バス路線の再編について", "2 自転車道の整備について"]
+
+
+def test_header_fields_from_paragraphs():
+    header = """<h1>令和3年度 第1回さくら市図書館協議会</h1>
+<p>担当所属名：教育委員会図書館</p><p>日時：令和3年7月9日（金曜日）15時00分～17時30分</p>
+<p>場所：中央図書館 視聴覚室</p><p>議題：図書館の開館時間について</p>"""
+    meeting = parse_minutes(page("<p>【委員】開館時間を延ばしてほしい。</p>", header=header,
+                                 marker="<h3>会議の経過</h3>"), URL)
+    assert meeting.date == date(2021, 7, 9)
+    assert (meeting.start_time, meeting.end_time) == ("15:00", "17:30")
+    assert meeting.place == "中央図書館 視聴覚室"
+    assert meeting.department == "教育委員会図書館"
+    assert meeting.agenda == ["図書館の開館時間について"]
+    assert meeting.committee == "さくら市図書館協議会"
+
+
+def test_header_fields_from_headings():
+    header = """<h1>第5回さくら市景観審議会</h1><h2>日時</h2><p>令和元年十月二日（水曜日）午前十時から正午まで</p>
+<h2>場所</h2><p>市民ホール</p><h2>議題</h2><p>(1) 屋外広告物について</p><p>(2) 景観計画について</p>"""
+    meeting = parse_minutes(page("<p>委員：広告物の基準を伺います。</p>", header=header,
+                                 marker="<h2>議事の経過</h2>"), URL)
+    assert meeting.date == date(2019, 10, 2)
+    assert (meeting.start_time, meeting.end_time) == ("10:00", "12:00")
+    assert meeting.place == "市民ホール"
+    assert meeting.agenda == ["(1) 屋外広告物について", "(2) 景観計画について"]
+
+
+@pytest.mark.parametrize("record, expected", [
+    # A role alone on its line, one <br> before the speech.
+    ("<p>委員長<br>開会します。</p><p>委員<br>質問があります。</p>",
+     [("委員長", None, "開会します。"), ("委員", None, "質問があります。")]),
+    # A role alone in its own paragraph; the speech runs over two paragraphs.
+    ("<p>副委員長</p><p>一点目です。</p><p>二点目です。</p><p>事務局</p><p>お答えします。</p>",
+     [("副委員長", None, "一点目です。\n二点目です。"), ("事務局", None, "お答えします。")]),
+    # Bracketed labels.
+    ("<p>【委員】路線の本数を伺う。</p><p>【事務局(業)】一日十本です。</p>",
+     [("委員", None, "路線の本数を伺う。"), ("事務局", None, "一日十本です。")]),
+    ("<p>(会長) 始めます。</p><p>（委員）賛成です。</p>",
+     [("会長", None, "始めます。"), ("委員", None, "賛成です。")]),
+    # Inline labels with a colon, half- or full-width.
+    ("<p>委員: 駐輪場は足りていますか。</p><p>事務局：不足しています。</p>",
+     [("委員", None, "駐輪場は足りていますか。"), ("事務局", None, "不足しています。")]),
+    # Mark + name + role, in their several forms.
+    ("<p>○山田委員長　ただいまから会議を開きます。</p><p>◎山川委員長 続けます。</p>",
+     [("委員長", "山田", "ただいまから会議を開きます。"), ("委員長", "山川", "続けます。")]),
+    ("<p>○議長（中村俊介君）　日程第一を議題とします。</p>",
+     [("議長", "中村俊介", "日程第一を議題とします。")]),
+    ("<p>〇関 三郎委員長　休憩します。</p>", [("委員長", "関 三郎", "休憩します。")]),
+    ("<p>○前田産業労働局長　お答えいたします。</p>", [("局長", "前田", "お答えいたします。")]),
+    ("<p>○3番（山本花子君）　質問します。</p>", [("議員", "山本花子", "質問します。")]),
+    # A garbled label is mapped to the role whose characters it holds.
+    ("<p>長委員<br>異議なしと認めます。</p>", [("委員長", None, "異議なしと認めます。")]),
+])
+def test_label_styles(record, expected):
+    assert speeches(parse_minutes(page(record), URL)) == expected
+
+
+def test_speeches_in_a_table_of_speaker_and_text():
+    record = "<table><tr><th>発言者</th><th>発言内容</th></tr><tr><td>委員</td><td>質問です。</td></tr>" \
+             "<tr><td>事務局</td><td>回答です。<br>補足です。</td></tr></table>"
+    assert speeches(parse_minutes(page(record), URL)) == [
+        ("委員", None, "質問です。"), ("事務局", None, "回答です。\n補足です。")]
+
+
+def test_sentences_that_start_with_a_role_word_are_not_labels():
+    meeting = parse_minutes(page("<p>委員長、副委員長をそれぞれ選任。</p><p>委員長<br>よろしくお願いします。</p>"), URL)
+    assert narrative(meeting) == ["委員長、副委員長をそれぞれ選任。"]
+    assert speeches(meeting) == [("委員長", None, "よろしくお願いします。")]
+
+
+def test_agenda_headings_and_summaries_are_narrative_and_end_a_speech():
+    record = ("<p>委員<br>質問します。</p><p>1 さくら市のバス路線の現状について</p>"
+              "<p>〇事務局から資料に基づき説明。</p><p>委員<br>了解しました。</p>")
+    meeting = parse_minutes(page(record), URL)
+    assert [(u.role, u.text) for u in meeting.utterances] == [
+        ("委員", "質問します。"),
+        (None, "1 さくら市のバス路線の現状について"),
+        (None, "〇事務局から資料に基づき説明。"),
+        ("委員", "了解しました。"),
+    ]
+
+
+def test_a_legend_of_labels_is_not_a_speech():
+    meeting = parse_minutes(page("<p>事務局(市):事務局(さくら市都市整備部交通政策課)</p>"
+                                 "<p>事務局(市):ご説明します。</p>"), URL)
+    assert narrative(meeting) == ["事務局(市):事務局(さくら市都市整備部交通政策課)"]
+    assert speeches(meeting) == [("事務局", None, "ご説明します。")]
+
+
+def test_stage_directions_in_parentheses_are_not_labels():
+    meeting = parse_minutes(page("<p>委員長<br>採決します。</p><p>（拍手）</p>"), URL)
+    assert speeches(meeting) == [("委員長", None, "採決します。\n(拍手)")]
+
+
+def test_chrome_never_reaches_the_record():
+    meeting = parse_minutes(page("<p>委員<br>意見です。</p>"), URL)
+    text = "\n".join(u.text for u in meeting.utterances)
+    for chrome in ("くらし", "トップ", "お問い合わせ", "Copyright"):
+        assert chrome not in text
+
+
+def test_unmarked_footer_lines_end_the_record():
+    record = "<p>委員<br>意見です。</p><p>このページの情報は役に立ちましたか</p><p>役に立った</p>"
+    meeting = parse_minutes(page(record), URL)
+    assert [u.text for u in meeting.utterances] == ["意見です。"]
+
+
+def test_council_record_without_labels():
+    html = """<html><head><meta charset="utf-8"></head><body><div id="main">
+<p>建設委員会速記録第十二号</p><p>令和四年十二月七日（水曜日）</p><p>第八委員会室</p><p>午前十時一分開議</p>
+<p>出席委員　三名<br>委員長山下　太郎君<br>副委員長川口花子君<br>委員　佐々木一郎君</p>
+<p>本日の会議に付した事件<br>道路の維持管理について</p>
+<p>○山下委員長　ただいまから建設委員会を開会いたします。</p>
+<p>○佐々木委員　舗装の補修について伺います。<br>　次に、街灯について伺います。</p>
+<p>○前田道路管理部長　順次お答えいたします。</p><p>午前十一時二十分散会</p></div></body></html>"""
+    meeting = parse_minutes(html, URL)
+    assert meeting.date == date(2022, 12, 7)
+    assert meeting.committee == "建設委員会"
+    assert meeting.place == "第八委員会室"
+    assert (meeting.start_time, meeting.end_time) == ("10:01", "11:20")
+    assert meeting.agenda == ["道路の維持管理について"]
+    assert speeches(meeting) == [
+        ("委員長", "山下", "ただいまから建設委員会を開会いたします。"),
+        ("委員", "佐々木", "舗装の補修について伺います。\n次に、街灯について伺います。"),
+        ("部長", "前田", "順次お答えいたします。"),
+    ]
+    assert narrative(meeting) == ["午前十一時二十分散会"]
+
+
+@pytest.mark.parametrize("encoding, declared", [("cp932", "Shift_JIS"), ("euc_jp", "EUC-JP"),
+                                                 ("cp932", "UTF-8"), ("utf-8", None)])
+def test_charsets_declared_detected_or_wrongly_declared(encoding, declared):
+    head = f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">' if declared else ""
+    html = page("<p>委員<br>髙橋です。データセンターについて伺います。</p>", head=head)
+    meeting = parse_minutes(html.encode(encoding, errors="strict" if encoding != "euc_jp" else "replace"), URL)
+    assert speeches(meeting)[0][2].endswith("データセンターについて伺います。")
+    assert meeting.committee == "さくら市交通政策委員会"
+
+
+def test_charset_from_the_http_header_wins_when_the_page_declares_none():
+    html = page("<p>委員<br>質問です。</p>", head="").encode("euc_jp")
+    assert speeches(parse_minutes(html, URL, charset="EUC-JP")) == [("委員", None, "質問です。")]
+
+
+def test_canonical_link_gives_the_url_and_a_stable_id():
+    html = page("<p>委員<br>意見です。</p>", head='<meta charset="utf-8"><link rel="canonical" href="/kaigi/p9.html">')
+    first = parse_minutes(html, "https://www.city.example.jp/kaigi/p9.html?print=1")
+    second = parse_minutes(html, "file:///tmp/copy.html")
+    assert first.url == "https://www.city.example.jp/kaigi/p9.html"
+    assert second.url == "/kaigi/p9.html" or second.url.endswith("/kaigi/p9.html")
+    assert first.id == parse_minutes(html, "https://www.city.example.jp/x").id
+
+
+def test_a_page_that_is_not_minutes_raises_naming_the_page():
+    html = "<html><body><div id='main'><h1>ごみの出し方</h1><p>燃やすごみは月曜日と木曜日です。</p></div></body></html>"
+    with pytest.raises(NotMinutesError) as error:
+        parse_minutes(html, "https://www.city.example.jp/gomi.html")
+    assert "gomi.html" in str(error.value)
+    assert "record" in error.value.reason
+
+
+def test_an_empty_page_raises():
+    with pytest.raises(NotMinutesError):
+        parse_minutes(b"", URL)
+
+
+def test_minutes_without_a_date_raise_rather_than_half_fill():
+    header = "<h1>さくら市交通政策委員会</h1><p>場所：市役所</p>"
+    with pytest.raises(ParseError) as error:
+        parse_minutes(page("<p>委員<br>意見です。</p>", header=header), URL)
+    assert "date" in error.value.reason
+
+
+def test_labels_without_speech_are_dropped_and_html_in_speech_is_text():
+    record = "<p>委員</p><p>委員長</p><p>&lt;script&gt;alert(1)&lt;/script&gt; は文字です。</p>"
+    meeting = parse_minutes(page(record), URL)
+    assert speeches(meeting) == [("委員長", None, "<script>alert(1)</script> は文字です。")]
+
+
+@pytest.mark.parametrize("name, committee", [
+    ("第1回長崎市情報化推進計画策定委員会", "長崎市情報化推進計画策定委員会"),
+    ("令和5年度第2回さくら市環境審議会", "さくら市環境審議会"),
+    ("防災対策特別委員会速記録第一号", "防災対策特別委員会"),
+    ("さくら市子ども・子育て会議（第3回）", "さくら市子ども・子育て会議"),
+    ("第3回 さくら市地域福祉推進会議 会議録", "さくら市地域福祉推進会議"),
+])
+def test_committee_names(name, committee):
+    assert committee_name(name) == committee
