@@ -130,10 +130,14 @@ class _Parser:
             (negatives if negate else positives).append(clause)
         if not positives and not negatives:
             return None
+        # And + Not rather than AndNot: whoosh3 3.54's AndNotMatcher let a document through
+        # that holds the excluded term (seen on the sample with データ -センター).
+        excluded = [wq.Not(q) for q in negatives]
         if not positives:
-            return wq.AndNot(wq.Every(), wq.Or(negatives))
-        base = positives[0] if len(positives) == 1 else wq.And(positives)
-        return wq.AndNot(base, wq.Or(negatives)) if negatives else base
+            return wq.And([wq.Every(), *excluded])
+        if not excluded and len(positives) == 1:
+            return positives[0]
+        return wq.And(positives + excluded)
 
     def parse_or(self, negated: bool) -> wq.Query | None:
         if self.peek()[0] == "or":

@@ -1,0 +1,109 @@
+"""The `minutes` command, run through click's test runner against temp data directories."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from search_web.cli import main
+from tests.conftest import SAMPLE_DIR
+
+PARSE_KEYS = {"url", "title", "committee", "meeting_name", "date", "start_time", "end_time", "place",
+              "department", "agenda", "utterances"}
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def test_every_command_has_help_with_an_example(runner):
+    for name, command in main.commands.items():
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and "Example:" in command.help, name
+
+
+def test_parse_json_has_exactly_the_contract_keys(runner):
+    result = runner.invoke(main, ["parse", str(SAMPLE_DIR / "p001.html"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == PARSE_KEYS
+    assert data["url"].startswith("https://www.city.midori.example.jp/")  # from the canonical link
+    assert len(data["date"]) == 10 and data["date"][4] == "-"
+    assert isinstance(data["agenda"], list)
+    assert all(set(u) == {"seq", "role", "speaker", "text"} for u in data["utterances"])
+    assert [u["seq"] for u in data["utterances"]] == list(range(1, len(data["utterances"]) + 1))
+
+
+def test_parse_reports_a_non_minutes_page_clearly(runner, tmp_path):
+    page = tmp_path / "news.html"
+    page.write_text("<html><body><h1>お知らせ</h1><p>図書館は休館します。</p></body></html>", encoding="utf-8")
+    result = runner.invoke(main, ["parse", str(page), "--json"])
+    assert result.exit_code == 1
+    assert "news.html" in result.output and "no record section" in result.output
+
+
+def test_ingest_keeps_one_meeting_per_canonical_url_and_reports_failures(runner, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(SAMPLE_DIR / "p001.html", pages / "a.html")
+    shutil.copy(SAMPLE_DIR / "p001.html", pages / "copy-of-a.html")
+    shutil.copy(SAMPLE_DIR / "p002.html", pages / "b.html")
+    (pages / "broken.html").write_text("<html><body>壊れたページ", encoding="utf-8")
+    data = tmp_path / "data"
+    result = runner.invoke(main, ["--data-dir", str(data), "ingest", str(pages)])
+    assert result.exit_code == 1
+    assert "parsed 3 pages into 2 meetings" in result.output
+    assert "broken.html" in result.output
+    assert len(list((data / "records").glob("*.json"))) == 2
+    # The broken page is kept in the raw store with its failure recorded.
+    from indexer.raw_store import RawStore
+
+    store = RawStore(data / "raw")
+    failed = store.pages("not_minutes")
+    assert [p.url.rsplit("/", 1)[-1] for p in failed] == ["broken.html"]
+    assert store.body(failed[0]).startswith(b"<html>")
+    store.close()
+
+
+def test_index_then_search_json(runner, tmp_path):
+    data = str(tmp_path / "data")
+    assert runner.invoke(main, ["--data-dir", data, "ingest", str(SAMPLE_DIR)]).exit_code == 0
+    indexed = runner.invoke(main, ["--data-dir", data, "index"])
+    assert indexed.exit_code == 0 and "chars/s" in indexed.output
+    result = runner.invoke(main, ["--data-dir", data, "search", "データセンター", "--json", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert set(payload) == {"total", "hits", "facets"}
+    assert set(payload["facets"]) == {"role", "committee", "year"}
+    assert len(payload["hits"]) == 3 and payload["total"] > 3
+    assert set(payload["hits"][0]) == {"meeting_id", "seq", "role", "speaker", "committee", "date", "title",
+                                       "url", "snippet"}
+    assert sum(payload["facets"]["committee"].values()) == payload["total"]
+    assert all("データセンター" in h["snippet"] for h in payload["hits"])
+
+
+def test_search_filters_and_env_data_dir(runner, sample_settings):
+    env = {"MINUTES_DATA_DIR": str(sample_settings.data_dir)}
+    result = runner.invoke(main, ["search", "", "--role", "部長", "--from", "2020-01-01", "--json"], env=env)
+    payload = json.loads(result.output)
+    assert payload["total"] > 0
+    assert all(h["role"] == "部長" and h["date"] >= "2020-01-01" for h in payload["hits"])
+
+
+def test_search_errors_are_messages_not_tracebacks(runner, sample_settings, tmp_path):
+    bad = runner.invoke(main, ["--data-dir", str(sample_settings.data_dir), "search", '"未完'])
+    assert bad.exit_code == 1 and "引用符" in bad.output and "Traceback" not in bad.output
+    empty = runner.invoke(main, ["--data-dir", str(tmp_path), "search", "防災"])
+    assert empty.exit_code == 1 and "minutes index" in empty.output
+    date = runner.invoke(main, ["--data-dir", str(tmp_path), "search", "防災", "--from", "2020/1/1"])
+    assert date.exit_code == 2 and "YYYY-MM-DD" in date.output
+
+
+def test_analyze_prints_terms_positions_and_offsets(runner):
+    result = runner.invoke(main, ["analyze", "データセンターの整備"])
+    lines = [line.split("\t") for line in result.output.strip().split("\n")]
+    assert [(t, p, span) for t, p, span, _pos in lines] == [
+        ("データ", "0", "0-3"), ("センター", "1", "3-7"), ("整備", "3", "8-10")]
