@@ -12,7 +12,8 @@ ROLES = (
     "副市長", "市長", "副町長", "町長", "副村長", "村長", "副区長", "区長", "副知事", "知事",
     "教育長", "事務局長", "事務局", "説明員", "部長", "課長", "局長", "室長", "所長", "次長",
     "参事", "主幹", "係長", "理事", "監事", "幹事", "顧問", "参考人", "委員", "議員", "大臣",
-    "政府参考人", "司会", "オブザーバー",
+    "政府参考人", "証人", "公述人", "司会", "オブザーバー", "事務総長", "政務官", "長官", "審議官",
+    "総裁", "技監", "総監", "市場長",
 )
 # Printed titles that end in one of these words take that canonical role (産業労働局長 → 局長,
 # 内閣総理大臣 → 大臣); listed separately so ROLES stays the vocabulary users filter by.
@@ -22,7 +23,7 @@ _SORTED_ROLE_CHARS = {"".join(sorted(role)): role for role in ROLES if len(role)
 # 議長（中村俊介君） / 市長(田中一郎君)
 _ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()]{1,20}?)\s*[(（](?P<name>[^()（）]{1,20}?)\s*君?\s*[)）]$")
 # 3番(山田太郎君) or 3番 山田太郎君
-_SEAT_NUMBER = re.compile(r"^\d{1,3}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
+_SEAT_NUMBER = re.compile(r"^[\d〇一二三四五六七八九十百]{1,6}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]\s*$")
 _MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会長", "副会長", "座長", "議長", "副議長"}
 _PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
@@ -53,6 +54,10 @@ def canonical_role(title: str) -> str | None:
     for role in _ROLE_SUFFIXES:
         if title.endswith(role):
             return role
+    # 担当部長国際大会準備担当部長兼務, 会長代理: the role comes before the acting/concurrent mark.
+    trimmed = re.sub(r"(兼務|事務取扱|心得|代理|職務代理者)$", "", title)
+    if trimmed != title:
+        return canonical_role(trimmed)
     return None
 
 
@@ -120,7 +125,7 @@ def parse_label(label: str) -> Speaker | None:
     """Split a printed speaker label into role and name, or return None if it is not a label."""
     label = label.strip().strip("○◎〇●◯").strip()
     label = re.sub(r"^[【\[［〔(（]\s*(.*?)\s*[】\]］〕)）]$", r"\1", label)
-    if not label or len(label) > 30:
+    if not label or len(label) > 60:
         return None
     seat = _SEAT_NUMBER.match(label)
     if seat:
@@ -134,13 +139,14 @@ def parse_label(label: str) -> Speaker | None:
         return Speaker(canonical_role(label) or label, None, label)
     bare = _QUALIFIER.sub("", label).strip()
     role = canonical_role(bare)
+    if role and not bare.endswith(role):
+        bare = re.sub(r"(兼務|事務取扱|心得|代理|職務代理者)$", "", bare)
     if role and bare.endswith(role):
         name, _title = _split_name(bare, role)
         if name is not None:
             return Speaker(role, name, label)
-        if len(bare) <= 12:
-            # A department title with no name: 産業労働局長, 内閣総理大臣.
-            return Speaker(role, None, label)
+        # A title with no name we can split off: 産業労働局長, 内閣総理大臣.
+        return Speaker(role, None, label)
     if bare.endswith("君") and _NAME_CHARS.match(bare[:-1]) and 2 <= len(bare) <= 10:
         # Council records label members by name alone: ○山田太郎君.
         return Speaker("議員", bare[:-1].strip(), label)
