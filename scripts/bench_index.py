@@ -9,6 +9,7 @@ Prints a table and writes a JSON report (--json PATH, default bench-index.json i
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -53,9 +54,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    meetings = list(load_shared_corpora(Path(args.corpora)))
-    if args.limit:
-        meetings = meetings[: args.limit]
+    loaded = load_shared_corpora(Path(args.corpora))
+    meetings = list(itertools.islice(loaded, args.limit) if args.limit else loaded)
     load_seconds = time.perf_counter() - started
     texts = [doc["text"] for m in meetings for doc in meeting_documents(m)]
     chars = sum(map(len, texts))

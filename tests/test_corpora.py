@@ -1,0 +1,43 @@
+"""The shared corpora read into Meeting records (small files only; CI has ../shared too)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.corpora import load_diet, load_tokyo
+from tests.conftest import ROOT
+
+CORPORA = ROOT.parent / "shared" / "corpora"
+pytestmark = pytest.mark.skipif(not CORPORA.exists(), reason="../shared/corpora is not here")
+
+
+def test_tokyo_meetings_have_dates_roles_and_split_names():
+    meetings = list(load_tokyo(CORPORA / "tokyo-assembly" / "utterances_tokyo_draft.json"))
+    assert meetings and all(m.date and m.committee and m.utterances for m in meetings)
+    speeches = [u for m in meetings for u in m.utterances]
+    assert all(u.role for u in speeches)
+    for u in speeches:
+        if u.label.endswith("委員長") and not u.label.startswith("副"):
+            assert u.role == "委員長" and u.speaker and u.label.startswith(u.speaker)
+
+
+def test_diet_speeches_group_into_meetings_without_the_header():
+    path = next(p for p in sorted((CORPORA / "diet").glob("*.json")) if p.stat().st_size < 100_000)
+    meetings = list(load_diet([path, path]))  # the same file twice must not double the speeches
+    assert meetings
+    for meeting in meetings:
+        assert [u.seq for u in meeting.utterances] == list(range(1, len(meeting.utterances) + 1))
+        assert len({u.text for u in meeting.utterances}) == len(meeting.utterances) or len(meeting.utterances) < 3
+        for u in meeting.utterances:
+            assert not u.text.startswith("○"), u.text[:30]
+            assert u.role and u.speaker
+
+
+def test_index_benchmark_smoke_run(tmp_path):
+    report = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_index.py"), "--limit", "2",
+                           "--procs", "1", "--json", str(report)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "ratio" in done.stdout and report.exists()
