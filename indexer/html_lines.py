@@ -114,6 +114,7 @@ def content_lines(root: Tag) -> list[Line]:
     lines: list[Line] = []
     buffer: list[str] = []
     heading = 0
+    preformatted = 0
     block_counter = 0
     current_block = 0
 
@@ -134,10 +135,13 @@ def content_lines(root: Tag) -> list[Line]:
             flush()
             if tag.name in _HEADINGS:
                 heading -= 1
+            if tag.name == "pre":
+                preformatted -= 1
             continue
         if isinstance(node, NavigableString):
             if type(node) is NavigableString:
-                buffer.append(re.sub(r"\s+", " ", str(node)))
+                text = str(node)
+                buffer.append(text if preformatted else re.sub(r"\s+", " ", text))
             continue
         if not isinstance(node, Tag) or node.name in _DROP_TAGS:
             continue
@@ -161,6 +165,8 @@ def content_lines(root: Tag) -> list[Line]:
             current_block = block_counter
             if node.name in _HEADINGS:
                 heading += 1
+            if node.name == "pre":
+                preformatted += 1
             stack.append(("exit", node))
         stack.extend(reversed(node.contents))
     flush()

@@ -33,7 +33,7 @@ class NotMinutesError(ParseError):
 HEADER_LABELS = {
     "department": ("担当所属名", "担当所属", "担当部署名", "担当部署", "担当課名", "担当課", "所管課", "所管部署"),
     "meeting_name": ("会議名", "会議の名称", "審議会等の名称", "審議会名", "名称"),
-    "when": ("開催日時", "日時", "開催日", "開催年月日", "日付"),
+    "when": ("開催日時", "日時", "開催日", "開催年月日", "日付", "開催時間", "時間"),
     "place": ("開催場所", "場所", "会場"),
     "agenda": ("議題", "案件", "会議次第", "次第", "付議事件", "本日の会議に付した事件",
                "会議に付した事件", "本日の会議に付した案件"),
@@ -304,6 +304,12 @@ def _speech_start(text: str) -> tuple[Speaker, str] | None:
         speaker = parse_label(text)
         if speaker and _is_known_role(speaker) and not speaker.label.endswith("君"):
             return speaker, ""
+    # A label, a space, then the speech: 会長 それでは始めます。
+    head, _, rest = text.partition(" ")
+    if rest and len(head) <= 12 and not re.search(r"[、。,.!?！？「」]", head):
+        speaker = parse_label(head)
+        if speaker and _is_known_role(speaker) and not speaker.label.endswith("君"):
+            return speaker, rest.strip()
     return None
 
 

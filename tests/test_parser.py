@@ -234,3 +234,29 @@ def test_labels_without_speech_are_dropped_and_html_in_speech_is_text():
 ])
 def test_committee_names(name, committee):
     assert committee_name(name) == committee
+
+
+def test_role_then_a_space_then_the_speech():
+    meeting = parse_minutes(page("<p>会長　それでは始めます。</p><p>山田委員 賛成です。</p><p>委員 三名が出席。</p>"), URL)
+    assert speeches(meeting) == [("会長", None, "それでは始めます。"), ("委員", "山田", "賛成です。"),
+                                 ("委員", None, "三名が出席。")]
+
+
+def test_preformatted_records_keep_their_lines():
+    record = "<pre>○山田委員長　開会します。\n○佐藤委員　質問します。\n　続けて伺います。</pre>"
+    assert speeches(parse_minutes(page(record), URL)) == [
+        ("委員長", "山田", "開会します。"), ("委員", "佐藤", "質問します。\n続けて伺います。")]
+
+
+def test_speeches_in_a_definition_list():
+    record = "<dl><dt>委員</dt><dd>駅前の整備を伺います。</dd><dt>事務局</dt><dd>来年度に着手します。</dd></dl>"
+    assert speeches(parse_minutes(page(record), URL)) == [
+        ("委員", None, "駅前の整備を伺います。"), ("事務局", None, "来年度に着手します。")]
+
+
+def test_date_and_time_in_separate_rows():
+    header = """<h1>第1回さくら市公園審議会</h1><table><tr><td>開催日</td><td>令和6年2月5日</td></tr>
+<tr><td>時間</td><td>午前9時30分～午前11時</td></tr></table>"""
+    meeting = parse_minutes(page("<p>委員<br>意見です。</p>", header=header), URL)
+    assert meeting.date == date(2024, 2, 5)
+    assert (meeting.start_time, meeting.end_time) == ("09:30", "11:00")
