@@ -133,3 +133,11 @@ def test_snippets_escape_html_and_window_long_texts():
     html = snippet(text, parse_query("データセンター").patterns, width=80)
     assert "<b>" not in html and "<mark>データセンター</mark>" in html
     assert html.startswith("…") and html.endswith("…")
+
+
+def test_title_committee_and_agenda_are_searchable_as_the_meeting_header(sample_search, documents):
+    header = next(d for d in documents if d["seq"] == 0 and "情報化推進委員会" in d["committee"])
+    hits = everything(sample_search, q="情報化推進委員会")[1]
+    assert (header["meeting_id"], 0) in {(h.meeting_id, h.seq) for h in hits}
+    agenda_word = "基幹システム"
+    assert any(h.seq == 0 for h in everything(sample_search, q=agenda_word)[1])
