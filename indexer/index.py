@@ -23,6 +23,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import ANALYZER_VERSION, japanese_analyzer
 from indexer.fsutil import atomic_write_text, fsync_dir
+from indexer.record_store import RecordStore, record_digest
 from indexer.records import Meeting
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 CURRENT_FILE = "CURRENT"
 VERSION_FILE = "VERSION.json"
+MEETINGS_FILE = "meetings.json"  # {meeting id: digest of the record indexed}
 NO_ROLE = ""  # stored for narrative text, which has no speaker
 
 
@@ -95,13 +97,16 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
 
 @dataclass
 class BuildReport:
-    """What one index build produced."""
+    """What one index build or sync produced."""
 
     generation: str
     meetings: int
     documents: int
     characters: int
     seconds: float
+    updated: int = 0  # meetings (re)indexed by a sync
+    removed: int = 0
+    skipped: bool = False  # a sync that found nothing to do made no new generation
 
 
 def build_index(meetings: Iterable[Meeting], index_dir: Path, *, keep: int = 3,
@@ -111,15 +116,16 @@ def build_index(meetings: Iterable[Meeting], index_dir: Path, *, keep: int = 3,
     index_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(index_dir)
     started = time.monotonic()
-    name = "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    name = _new_generation_name()
     building = index_dir / f"{name}.building"
     building.mkdir()
     ix = whoosh_index.create_in(str(building), make_schema())
     writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)
-    meeting_count = documents = characters = 0
+    digests: dict[str, str] = {}
+    documents = characters = 0
     try:
         for meeting in meetings:
-            meeting_count += 1
+            digests[meeting.id] = record_digest(meeting)
             for doc in meeting_documents(meeting):
                 writer.add_document(**doc)
                 documents += 1
@@ -130,23 +136,94 @@ def build_index(meetings: Iterable[Meeting], index_dir: Path, *, keep: int = 3,
         shutil.rmtree(building, ignore_errors=True)
         raise
     ix.close()
+    _publish(index_dir, building, name, digests, documents, characters, keep)
+    return BuildReport(name, len(digests), documents, characters, time.monotonic() - started,
+                       updated=len(digests))
+
+
+def _publish(index_dir: Path, building: Path, name: str, digests: dict[str, str], documents: int,
+             characters: int, keep: int) -> None:
+    """Seal a finished build (version, digests, fsync), rename it, and point CURRENT at it."""
     version = {
         "schema_version": SCHEMA_VERSION,
         "analyzer_version": ANALYZER_VERSION,
-        "meetings": meeting_count,
+        "meetings": len(digests),
         "documents": documents,
         "characters": characters,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    atomic_write_text(building / MEETINGS_FILE, json.dumps(digests, indent=0, sort_keys=True))
     atomic_write_text(building / VERSION_FILE, json.dumps(version, ensure_ascii=False, indent=1))
     for path in building.iterdir():
         _fsync_file(path)
-    final = index_dir / name
-    os.replace(building, final)
+    os.replace(building, index_dir / name)
     fsync_dir(index_dir)
     atomic_write_text(index_dir / CURRENT_FILE, name + "\n")
     _prune_generations(index_dir, keep=keep)
-    return BuildReport(name, meeting_count, documents, characters, time.monotonic() - started)
+
+
+def _new_generation_name() -> str:
+    return "gen-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: int = 1) -> BuildReport:
+    """Bring the index in line with the record store, re-indexing only meetings whose record changed.
+
+    The current generation is copied, changed and removed meetings are replaced in the copy, and
+    the copy becomes current. With no usable current generation this is a full build. Whatever an
+    earlier run left half-done, the index converges to the records.
+    """
+    index_dir = Path(index_dir)
+    started = time.monotonic()
+    current = current_generation(index_dir)
+    try:
+        if current is None:
+            raise IndexUnavailable("no current generation")
+        open_generation(index_dir, current)[0].close()
+        indexed = json.loads((index_dir / current / MEETINGS_FILE).read_text(encoding="utf-8"))
+        version = read_version(index_dir / current)
+    except (IndexUnavailable, FileNotFoundError, ValueError, OSError) as error:
+        log.info("full index build: %s", error)
+        return build_index(records, index_dir, keep=keep, procs=procs)
+    wanted = records.digests()
+    changed = sorted(mid for mid, digest in wanted.items() if indexed.get(mid) != digest)
+    removed = sorted(mid for mid in indexed if mid not in wanted)
+    if not changed and not removed:
+        return BuildReport(current, len(indexed), version["documents"], version["characters"],
+                           time.monotonic() - started, skipped=True)
+    _remove_stale_builds(index_dir)
+    name = _new_generation_name()
+    building = index_dir / f"{name}.building"
+    shutil.copytree(index_dir / current, building)
+    try:
+        ix = whoosh_index.open_dir(str(building))
+        writer = ix.writer(limitmb=256)
+        documents, characters = version["documents"], version["characters"]
+        with ix.searcher() as searcher:
+            for mid in changed + removed:
+                for doc in searcher.documents(meeting_id=mid):
+                    documents -= 1
+                    characters -= len(doc.get("text", ""))
+        for mid in changed + removed:
+            writer.delete_by_term("meeting_id", mid)
+            indexed.pop(mid, None)
+        for mid in changed:
+            meeting = records.get(mid)
+            if meeting is None:
+                continue
+            indexed[mid] = record_digest(meeting)
+            for doc in meeting_documents(meeting):
+                writer.add_document(**doc)
+                documents += 1
+                characters += len(doc["text"])
+        writer.commit()
+        ix.close()
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _publish(index_dir, building, name, indexed, documents, characters, keep)
+    return BuildReport(name, len(indexed), documents, characters, time.monotonic() - started,
+                       updated=len(changed), removed=len(removed))
 
 
 def _fsync_file(path: Path) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.charset import charset_from_content_type
-from indexer.parser import NotMinutesError, ParseError, parse_minutes
+from indexer.parser import PARSER_VERSION, NotMinutesError, ParseError, parse_minutes
 from indexer.raw_store import RawPage, RawStore
 from indexer.record_store import RecordStore
 from indexer.settings import Settings
@@ -26,6 +26,7 @@ class IngestReport:
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     meeting_ids: set[str] = field(default_factory=set)
+    changed_ids: set[str] = field(default_factory=set)
 
     @property
     def meetings(self) -> int:
@@ -52,26 +53,28 @@ def parse_page(raw: RawStore, records: RecordStore, page: RawPage, report: Inges
         meeting = parse_minutes(raw.body(page), page.final_url or page.url,
                                 charset=charset_from_content_type(page.content_type))
     except NotMinutesError as error:
-        raw.mark_parsed(page.url, "not_minutes", error=error.reason)
+        raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=PARSER_VERSION)
         report.failed.append((page.url, str(error)))
         log.warning("not minutes: %s", error)
         return
     except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason)
+        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=PARSER_VERSION)
         report.failed.append((page.url, str(error)))
         log.warning("parse failed: %s", error)
         return
     except Exception as error:  # a parser bug must not stop the other pages
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}")
+        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}",
+                        parser_version=PARSER_VERSION)
         report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
         log.exception("parser crashed on %s", page.url)
         return
     changed = records.save(meeting)
-    raw.mark_parsed(page.url, "ok", meeting_id=meeting.id)
+    raw.mark_parsed(page.url, "ok", meeting_id=meeting.id, parser_version=PARSER_VERSION)
     report.parsed += 1
     report.meeting_ids.add(meeting.id)
     if changed:
         report.new_or_changed += 1
+        report.changed_ids.add(meeting.id)
     else:
         report.unchanged += 1
 
@@ -84,7 +87,7 @@ def ingest_paths(paths: list[Path], settings: Settings) -> IngestReport:
     try:
         for path in html_files(paths):
             url = path.resolve().as_uri()
-            page, _changed = raw.put(url, path.read_bytes(), status=None)
+            page, _changed = raw.put(url, path.read_bytes(), status=None, site="local")
             parse_page(raw, records, page, report)
     finally:
         raw.close()

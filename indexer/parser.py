@@ -15,6 +15,9 @@ from indexer.roles import ROLES, Speaker, is_role_word, parse_label
 
 log = logging.getLogger(__name__)
 
+# Bump when a parser change should re-parse every stored page on the next reindex.
+PARSER_VERSION = "1"
+
 
 class ParseError(ValueError):
     """A page could not be turned into a Meeting; the message names the page and the reason."""

@@ -28,7 +28,10 @@ CREATE TABLE IF NOT EXISTS pages (
     sha256 TEXT,
     parse_status TEXT NOT NULL DEFAULT 'pending',
     parse_error TEXT,
-    meeting_id TEXT
+    meeting_id TEXT,
+    site TEXT,
+    kind TEXT,
+    parser_version TEXT
 )
 """
 
@@ -49,6 +52,9 @@ class RawPage:
     parse_status: str
     parse_error: str | None
     meeting_id: str | None
+    site: str | None = None
+    kind: str | None = None  # "minutes", "listing" or "api"
+    parser_version: str | None = None
 
 
 class RawStore:
@@ -72,7 +78,8 @@ class RawStore:
         return self.folder / "pages" / sha256
 
     def put(self, url: str, body: bytes, *, final_url: str | None = None, status: int | None = 200,
-            headers: dict | None = None) -> tuple[RawPage, bool]:
+            headers: dict | None = None, site: str | None = None,
+            kind: str = "minutes") -> tuple[RawPage, bool]:
         """Keep a fetched body; return its manifest row and whether its content changed."""
         digest = hashlib.sha256(body).hexdigest()
         path = self.body_path(digest)
@@ -83,9 +90,10 @@ class RawStore:
         changed = previous is None or previous.sha256 != digest
         self._db.execute(
             """INSERT INTO pages (url, final_url, fetched_at, status, etag, last_modified,
-                   content_type, headers, sha256, parse_status, parse_error, meeting_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)
-               ON CONFLICT(url) DO UPDATE SET final_url=excluded.final_url,
+                   content_type, headers, sha256, parse_status, parse_error, meeting_id, site, kind)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?, ?)
+               ON CONFLICT(url) DO UPDATE SET final_url=excluded.final_url, site=excluded.site,
+                   kind=excluded.kind,
                    fetched_at=excluded.fetched_at, status=excluded.status, etag=excluded.etag,
                    last_modified=excluded.last_modified, content_type=excluded.content_type,
                    headers=excluded.headers, sha256=excluded.sha256,
@@ -95,17 +103,31 @@ class RawStore:
                                     THEN pages.parse_error ELSE NULL END""",
             (url, final_url or url, _now(), status, headers.get("etag"),
              headers.get("last-modified"), headers.get("content-type"),
-             json.dumps(headers, ensure_ascii=False), digest),
+             json.dumps(headers, ensure_ascii=False), digest, site, kind),
         )
         return self.get(url), changed
 
+    def mark_status(self, url: str, status: int | None) -> None:
+        """Record a fetch that brought no new body (304, 404, 410, errors), keeping the old one."""
+        self._db.execute("UPDATE pages SET status=?, fetched_at=? WHERE url=?", (status, _now(), url))
+
     def mark_parsed(self, url: str, status: str, *, error: str | None = None,
-                    meeting_id: str | None = None) -> None:
+                    meeting_id: str | None = None, parser_version: str | None = None) -> None:
         """Record what parsing made of a page: 'ok', 'error' or 'not_minutes'."""
         self._db.execute(
-            "UPDATE pages SET parse_status=?, parse_error=?, meeting_id=? WHERE url=?",
-            (status, error, meeting_id, url),
+            "UPDATE pages SET parse_status=?, parse_error=?, meeting_id=?, parser_version=? WHERE url=?",
+            (status, error, meeting_id, parser_version, url),
         )
+
+    def needing_parse(self, parser_version: str, site: str | None = None) -> list[RawPage]:
+        """Return minutes pages not yet parsed by this parser version (new, changed, or older parse)."""
+        query = ("SELECT * FROM pages WHERE kind='minutes' AND sha256 IS NOT NULL AND "
+                 "(parse_status='pending' OR parser_version IS NULL OR parser_version != ?)")
+        params: list = [parser_version]
+        if site:
+            query += " AND site=?"
+            params.append(site)
+        return [self._row(row) for row in self._db.execute(query + " ORDER BY url", params).fetchall()]
 
     def get(self, url: str) -> RawPage | None:
         """Return one manifest row, or None."""

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Iterator
 
 from indexer.fsutil import atomic_write_text
 from indexer.records import Meeting
+
+
+def record_text(meeting: Meeting) -> str:
+    """Return the canonical JSON text a meeting is stored as."""
+    return json.dumps(meeting.to_record(), ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def record_digest(meeting: Meeting) -> str:
+    """Return the digest of a meeting's stored form; equal digests mean nothing to re-index."""
+    return hashlib.sha256(record_text(meeting).encode("utf-8")).hexdigest()
 
 
 class RecordStore:
@@ -22,7 +33,7 @@ class RecordStore:
 
     def save(self, meeting: Meeting) -> bool:
         """Store a meeting; return True if it is new or its content changed."""
-        text = json.dumps(meeting.to_record(), ensure_ascii=False, indent=1, sort_keys=True)
+        text = record_text(meeting)
         path = self.path_for(meeting.id)
         if path.exists() and path.read_text(encoding="utf-8") == text:
             return False
@@ -39,6 +50,11 @@ class RecordStore:
     def delete(self, meeting_id: str) -> None:
         """Remove one meeting if present."""
         self.path_for(meeting_id).unlink(missing_ok=True)
+
+    def digests(self) -> dict[str, str]:
+        """Return {meeting id: digest} for every stored meeting."""
+        return {path.stem: hashlib.sha256(path.read_bytes()).hexdigest()
+                for path in sorted(self.folder.glob("*.json"))} if self.folder.exists() else {}
 
     def ids(self) -> list[str]:
         """Return every stored meeting id, sorted."""

@@ -24,7 +24,7 @@ _SORTED_ROLE_CHARS = {"".join(sorted(role)): role for role in ROLES if len(role)
 _ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()]{1,20}?)\s*[(（](?P<name>[^()（）]{1,20}?)\s*君?\s*[)）]$")
 # 3番(山田太郎君) or 3番 山田太郎君
 _SEAT_NUMBER = re.compile(r"^[\d〇一二三四五六七八九十百]{1,6}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
-_QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]\s*$")
+_QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,60}[)）]\s*$")
 _MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会長", "副会長", "座長", "議長", "副議長"}
 _PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
 # A parenthesis after a role holds a name (議長(中村俊介君)) or an organisation (事務局(市)).
@@ -151,3 +151,32 @@ def parse_label(label: str) -> Speaker | None:
         # Council records label members by name alone: ○山田太郎君.
         return Speaker("議員", bare[:-1].strip(), label)
     return None
+
+
+_LABEL_END = re.compile(r"^[○◯〇]\s*(?P<label>[^\s　。、「」]{1,40}?(?:君[)）]|[)）])?)[\s　]")
+
+
+def split_speech_label(text: str) -> tuple[str, str | None]:
+    """Split "○小泉委員長　これより…" into (speech, label); the space after the label may be missing."""
+    match = _LABEL_END.match(text)
+    if match:
+        return text[match.end():].strip(), match["label"]
+    if not text.startswith(("○", "◯", "〇")):
+        return text, None
+    head = text[1:40]
+    paren = re.match(r"^[^()（）]{1,20}[(（][^()（）]{1,20}君[)）]", head)
+    if paren:
+        return text[1 + paren.end():].strip(), paren.group(0)
+    # No space: the label ends at the first role word (longest at that place) or at 君.
+    ends = []
+    found = [(head.find(role), -len(role), role) for role in ROLES if 0 <= head.find(role) <= 25]
+    if found:
+        at, negative_length, _ = min(found)
+        ends.append(at - negative_length)
+    kun = re.match(r"^[^()（）、。]{1,12}君", head)
+    if kun:
+        ends.append(kun.end())
+    if ends:
+        end = min(ends)
+        return text[1 + end:].strip(), head[:end]
+    return text, None

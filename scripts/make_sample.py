@@ -214,7 +214,7 @@ def layout_table(c: dict) -> str:
         ("日時", f"{c['date_text']}({c['weekday']}曜日){c['time_text']}"), ("場所", c["place"]),
         ("議題", "<br>".join(f"{i}　{escape(a)}" for i, a in enumerate(c["agenda"], 1))),
     ])
-    record = [f"<p>〇事務局から資料に基づき説明。</p>"]
+    record = ["<p>〇事務局から資料に基づき説明。</p>"]
     for turn in c["turns"]:
         record.append(f"<p>{turn.role}<br>{'<br>'.join(escape(s) for s in turn.sentences)}</p>")
     return (f"<h1>{escape(c['title'])}</h1>\n<table class=\"kaigi\">\n{rows}</table>\n<h2>審議結果</h2>\n"

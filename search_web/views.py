@@ -10,7 +10,7 @@ from markupsafe import Markup
 from indexer.highlight import match_spans, mark
 from indexer.index import IndexUnavailable
 from indexer.query import QueryError, parse_query
-from indexer.search import FACET_FIELDS, SORTS, SearchIndex, SearchRequest
+from indexer.search import SORTS, SearchIndex, SearchRequest
 from search_web.facets import facet_items, page_links
 
 bp = Blueprint("search", __name__)
