@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -161,6 +161,95 @@ def analyze_text(text: str) -> None:
     normalised = normalize_text(text)
     for token in analyze(normalised):
         click.echo(f"{token.term}\t{token.pos}\t{token.start}-{token.end}\t{token.part_of_speech}")
+
+
+def _progress_printer():
+    """Return a callback showing crawl progress: a live line on a terminal, log lines under cron."""
+    count = {"n": 0}
+    live = sys.stderr.isatty()
+
+    def show(url: str) -> None:
+        count["n"] += 1
+        if live:
+            click.echo(f"\r\033[K[{count['n']}] {url[:100]}", nl=False, err=True)
+        else:
+            click.echo(f"{datetime.now().isoformat(timespec='seconds')} fetch {count['n']} {url}", err=True)
+
+    return show, live
+
+
+def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -> None:
+    from indexer.pipeline import AlreadyRunning, run_lock
+    from indexer.sites import ConfigError, load_profiles, select
+
+    try:
+        profiles = select(load_profiles(config), site)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
+    settings = settings_of(ctx)
+    show, live = _progress_printer()
+    try:
+        with run_lock(settings):
+            summary = job(settings, profiles, progress=show)
+    except AlreadyRunning as error:
+        click.echo(f"minutes: {error}; exiting", err=True)
+        ctx.exit(EXIT_LOCKED)
+    if live:
+        click.echo("", err=True)
+    for url, reason in summary.failed:
+        click.echo(f"failed: {reason}", err=True)
+    for url in summary.gone:
+        click.echo(f"gone: {url}", err=True)
+    for url in summary.refused:
+        click.echo(f"refused: {url}", err=True)
+    for url in summary.robots_blocked:
+        click.echo(f"robots.txt disallows: {url}", err=True)
+    click.echo(summary.line())
+    if summary.failed:
+        ctx.exit(1)
+
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron may simply try again later
+_site_options = [
+    click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                 help="Site profiles (default ./minutes.toml)."),
+    click.option("--site", default=None, help="Only the site with this name."),
+]
+
+
+def _with_site_options(function):
+    for option in reversed(_site_options):
+        function = option(function)
+    return function
+
+
+@main.command("crawl")
+@_with_site_options
+@click.pass_context
+def crawl_command(ctx: click.Context, config: Path | None, site: str | None) -> None:
+    """Fetch the configured sites into the raw store and parse what changed.
+
+    Exit status: 0 all fine, 1 something failed (listed), 75 another run holds the lock.
+    Example: minutes crawl --config minutes.toml --site nagasaki
+    """
+    from indexer.pipeline import crawl
+
+    _run_sites(ctx, config, site, crawl)
+
+
+@main.command("reindex")
+@_with_site_options
+@click.option("--keep", default=3, show_default=True, help="Index generations to keep.")
+@click.pass_context
+def reindex_command(ctx: click.Context, config: Path | None, site: str | None, keep: int) -> None:
+    """Crawl, parse, update the index for what changed, and switch to it (what cron runs).
+
+    Exit status: 0 all fine, 1 something failed (listed), 75 another run holds the lock.
+    Example: minutes reindex --config minutes.toml
+    """
+    from indexer.pipeline import reindex
+
+    _run_sites(ctx, config, site, lambda *a, **k: reindex(*a, keep=keep, **k))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,6 +106,7 @@ class BuildReport:
     seconds: float
     updated: int = 0  # meetings (re)indexed by a sync
     removed: int = 0
+    added_utterances: int = 0  # utterance documents written (headers not counted)
     skipped: bool = False  # a sync that found nothing to do made no new generation
 
 
@@ -138,7 +139,7 @@ def build_index(meetings: Iterable[Meeting], index_dir: Path, *, keep: int = 3,
     ix.close()
     _publish(index_dir, building, name, digests, documents, characters, keep)
     return BuildReport(name, len(digests), documents, characters, time.monotonic() - started,
-                       updated=len(digests))
+                       updated=len(digests), added_utterances=documents - len(digests))
 
 
 def _publish(index_dir: Path, building: Path, name: str, digests: dict[str, str], documents: int,
@@ -199,6 +200,7 @@ def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: i
         ix = whoosh_index.open_dir(str(building))
         writer = ix.writer(limitmb=256)
         documents, characters = version["documents"], version["characters"]
+        added = 0
         with ix.searcher() as searcher:
             for mid in changed + removed:
                 for doc in searcher.documents(meeting_id=mid):
@@ -216,6 +218,7 @@ def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: i
                 writer.add_document(**doc)
                 documents += 1
                 characters += len(doc["text"])
+                added += doc["seq"] > 0
         writer.commit()
         ix.close()
     except BaseException:
@@ -223,7 +226,7 @@ def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: i
         raise
     _publish(index_dir, building, name, indexed, documents, characters, keep)
     return BuildReport(name, len(indexed), documents, characters, time.monotonic() - started,
-                       updated=len(changed), removed=len(removed))
+                       updated=len(changed), removed=len(removed), added_utterances=added)
 
 
 def _fsync_file(path: Path) -> None:

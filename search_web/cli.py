@@ -50,3 +50,7 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
         ctx.invoke(serve, host=host, port=port)
 
 
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

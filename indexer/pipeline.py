@@ -1,0 +1,169 @@
+"""The nightly job: crawl → parse → index → switch, one run at a time, every step resumable."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from indexer.crawl import CrawlReport, crawl_site, fetcher_for
+from indexer.index import sync_index
+from indexer.ingest import IngestReport, parse_page
+from indexer.ndl import fetch_speeches, meetings_from_speeches
+from indexer.parser import PARSER_VERSION
+from indexer.raw_store import RawStore
+from indexer.record_store import RecordStore
+from indexer.settings import Settings
+from indexer.sites import SiteProfile
+
+log = logging.getLogger(__name__)
+
+LOCK_FILE = ".reindex.lock"
+
+
+class AlreadyRunning(RuntimeError):
+    """Another crawl or reindex holds the data directory's lock."""
+
+
+@contextmanager
+def run_lock(settings: Settings) -> Iterator[None]:
+    """Hold the data directory's lock for one run; raise AlreadyRunning at once if it is taken."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / LOCK_FILE
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        handle.close()
+        raise AlreadyRunning(f"another crawl or reindex is running on {settings.data_dir} "
+                             f"(lock {path})") from error
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+@dataclass
+class RunSummary:
+    """The end-of-run summary printed for people and cron."""
+
+    fetched: int = 0
+    not_modified: int = 0
+    new: int = 0
+    changed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    robots_blocked: list[str] = field(default_factory=list)
+    parsed: int = 0
+    meetings_changed: int = 0
+    meetings_removed: int = 0
+    utterances_indexed: int = 0
+    generation: str | None = None
+    seconds: float = 0.0
+
+    def add_crawl(self, report: CrawlReport) -> None:
+        """Fold one site's crawl report into the summary."""
+        self.fetched += report.fetched
+        self.not_modified += report.not_modified
+        self.new += report.new
+        self.changed += report.changed
+        self.failed += report.failed
+        self.gone += report.gone
+        self.refused += report.refused
+        self.robots_blocked += report.robots_blocked
+
+    def line(self) -> str:
+        """Return the one-line summary."""
+        return (f"fetched {self.fetched}, not modified {self.not_modified}, new {self.new}, "
+                f"changed {self.changed}, failed {len(self.failed)}, gone {len(self.gone)}, "
+                f"parsed {self.parsed}, meetings re-indexed {self.meetings_changed}, "
+                f"utterances indexed {self.utterances_indexed}, {self.seconds:.1f}s")
+
+
+def _crawl_html(profile: SiteProfile, raw: RawStore, records: RecordStore, summary: RunSummary,
+                progress, fetcher_options: dict) -> None:
+    fetcher = fetcher_for(profile, **fetcher_options)
+    try:
+        report = crawl_site(profile, raw, fetcher, progress)
+    finally:
+        fetcher.close()
+    summary.add_crawl(report)
+    if profile.drop_gone:
+        for url in report.gone:
+            page = raw.get(url)
+            if page and page.meeting_id:
+                log.info("%s is gone; dropping meeting %s as the profile asks", url, page.meeting_id)
+                records.delete(page.meeting_id)
+
+
+def _crawl_api(profile: SiteProfile, raw: RawStore, records: RecordStore, summary: RunSummary,
+               fetcher_options: dict) -> None:
+    fetcher = fetcher_for(profile, **fetcher_options)
+    try:
+        speeches, report = fetch_speeches(profile, raw, fetcher)
+    finally:
+        fetcher.close()
+    summary.fetched += report.pages
+    summary.failed += report.failed
+    if report.failed:
+        return  # a partial answer must not look like meetings that lost speeches
+    for meeting in meetings_from_speeches(speeches):
+        existed = records.get(meeting.id) is not None
+        if records.save(meeting):
+            summary.changed += existed
+            summary.new += not existed
+
+
+def parse_stored(raw: RawStore, records: RecordStore, summary: RunSummary, site: str | None = None) -> None:
+    """Parse every stored minutes page that is new, changed, or parsed by an older parser."""
+    report = IngestReport()
+    for page in raw.needing_parse(PARSER_VERSION, site):
+        parse_page(raw, records, page, report)
+    summary.parsed += report.parsed
+    summary.failed += report.failed
+
+
+def crawl(settings: Settings, profiles: list[SiteProfile], *, progress: Callable[[str], None] | None = None,
+          fetcher_options: dict | None = None) -> RunSummary:
+    """Fetch every site into the raw store and parse what changed into records."""
+    started = time.monotonic()
+    summary = RunSummary()
+    raw = RawStore(settings.raw_dir)
+    records = RecordStore(settings.records_dir)
+    try:
+        for profile in profiles:
+            log.info("crawling %s (%s)", profile.name, profile.kind)
+            if profile.kind == "ndl":
+                _crawl_api(profile, raw, records, summary, fetcher_options or {})
+            else:
+                _crawl_html(profile, raw, records, summary, progress, fetcher_options or {})
+                parse_stored(raw, records, summary, profile.name)
+    finally:
+        raw.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def reindex(settings: Settings, profiles: list[SiteProfile], *, keep: int = 3,
+            progress: Callable[[str], None] | None = None, fetcher_options: dict | None = None) -> RunSummary:
+    """Crawl, parse, bring the index in line with the records, and switch to it."""
+    started = time.monotonic()
+    summary = crawl(settings, profiles, progress=progress, fetcher_options=fetcher_options)
+    built = sync_index(RecordStore(settings.records_dir), settings.index_dir, keep=keep)
+    summary.generation = built.generation
+    if not built.skipped:
+        summary.meetings_changed = built.updated
+        summary.meetings_removed = built.removed
+        summary.utterances_indexed = built.added_utterances
+    summary.seconds = time.monotonic() - started
+    return summary

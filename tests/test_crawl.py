@@ -1,0 +1,222 @@
+"""The crawler and the nightly reindex against a real HTTP site on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from indexer.corpora import diet_records
+from indexer.fetch import Fetcher
+from indexer.index import current_generation
+from indexer.pipeline import AlreadyRunning, crawl, reindex, run_lock
+from indexer.raw_store import RawStore
+from indexer.record_store import RecordStore
+from indexer.search import SearchIndex, SearchRequest
+from indexer.settings import Settings
+from indexer.sites import SiteProfile
+from tests.conftest import ROOT
+from tests.site_server import SAMPLE, FakeCitySite
+
+DIET = ROOT.parent / "shared" / "corpora" / "diet"
+
+
+def profile_for(site: FakeCitySite, **overrides) -> SiteProfile:
+    options = dict(
+        name="test", start_urls=[site.base + "/kaigi/index.html"], allowed_hosts=["127.0.0.1"],
+        listing_patterns=[r"/kaigi/(index|list\d+)\.html$"],
+        minutes_patterns=[r"/kaigi/p[^/]*\.html$", r"/private/p\d+\.html$"],
+        delay_seconds=0, timeout_seconds=0.5, max_bytes=200_000, retries=1, backoff_seconds=0.01,
+    )
+    options.update(overrides)
+    return SiteProfile(**options)
+
+
+@pytest.fixture()
+def site():
+    with FakeCitySite(slow_seconds=1.5) as running:
+        yield running
+
+
+def search_total(settings: Settings, q: str) -> int:
+    engine = SearchIndex(settings.index_dir)
+    try:
+        return engine.search(SearchRequest(q=q)).total
+    finally:
+        engine.close()
+
+
+def test_first_crawl_fetches_exactly_what_it_should_and_reports_the_rest(site, tmp_path):
+    settings = Settings(tmp_path)
+    summary = reindex(settings, [profile_for(site)])
+    # Listing pages (index, list2) and minutes pages p1 p2 p3→p3new p4 p500 pnews were stored.
+    assert summary.fetched == 8 and summary.new == 6
+    assert summary.parsed == 5
+    reasons = " | ".join(reason for _, reason in summary.failed)
+    assert "pslow.html" in reasons and "Timeout" in reasons
+    assert "pbig.html" in reasons and "cap" in reasons
+    assert "pnews.html" in reasons and "no record section" in reasons
+    assert len(summary.failed) == 3
+    assert summary.gone == [site.base + "/kaigi/p404.html"]
+    assert summary.robots_blocked == [site.base + "/private/p9.html"]
+    assert summary.refused == ["http://other.example.invalid/kaigi/p7.html"]
+    assert site.count("/private/p9.html") == 0 and site.count("/about.html") == 0
+    assert site.count("/kaigi/p500.html") == 2  # a 500, then a successful retry
+    assert site.count("/kaigi/index.html") == 1  # linked to itself, fetched once
+    # The redirect was followed within the host; the Shift_JIS page parsed.
+    raw = RawStore(settings.raw_dir)
+    assert raw.get(site.base + "/kaigi/p3.html").final_url == site.base + "/kaigi/p3new.html"
+    assert raw.get(site.base + "/kaigi/pnews.html").parse_status == "not_minutes"
+    assert raw.body(raw.get(site.base + "/kaigi/pnews.html")).startswith(b"<html>")  # kept
+    raw.close()
+    assert len(RecordStore(settings.records_dir)) == 5
+    assert summary.utterances_indexed > 0 and current_generation(settings.index_dir)
+    assert search_total(settings, "データセンター") > 0
+
+
+def test_unchanged_recrawl_reparses_and_reindexes_nothing(site, tmp_path):
+    settings = Settings(tmp_path)
+    first = reindex(settings, [profile_for(site)])
+    site.requests.clear()
+    second = reindex(settings, [profile_for(site)])
+    assert second.fetched == 0 and second.new == 0 and second.changed == 0
+    assert second.not_modified == 8  # every stored page (2 listings, 6 minutes pages) answered 304
+    assert second.parsed == 0 and second.meetings_changed == 0 and second.utterances_indexed == 0
+    assert second.generation == first.generation
+    statuses = {path: status for path, status in site.requests if path.startswith("/kaigi/p")}
+    assert statuses["/kaigi/p1.html"] == 304 and statuses["/kaigi/p2.html"] == 304
+
+
+def test_a_changed_page_updates_only_its_meeting(site, tmp_path):
+    settings = Settings(tmp_path)
+    first = reindex(settings, [profile_for(site)])
+    body = (SAMPLE / "p001.html").read_text(encoding="utf-8")
+    marker = "ただいまから会議を開会いたします。"
+    assert marker in body
+    site.set_page("/kaigi/p1.html", body.replace(marker, "ただいまから臨時の水道料金協議を始めます。").encode())
+    third = reindex(settings, [profile_for(site)])
+    assert third.changed == 1 and third.parsed == 1 and third.meetings_changed == 1
+    assert third.generation != first.generation
+    meeting = next(m for m in RecordStore(settings.records_dir) if "水道料金" in m.utterances[2].text
+                   or any("水道料金" in u.text for u in m.utterances))
+    assert third.utterances_indexed == len(meeting.utterances)
+    assert search_total(settings, "水道料金") == 1
+
+
+def test_gone_pages_are_reported_and_kept_unless_the_profile_drops_them(site, tmp_path):
+    settings = Settings(tmp_path)
+    reindex(settings, [profile_for(site)])
+    before = len(RecordStore(settings.records_dir))
+    site.remove_page("/kaigi/p4.html")
+    kept = reindex(settings, [profile_for(site)])
+    assert site.base + "/kaigi/p4.html" in kept.gone
+    assert len(RecordStore(settings.records_dir)) == before
+    dropped = reindex(settings, [profile_for(site, drop_gone=True)])
+    assert dropped.meetings_removed == 1
+    assert len(RecordStore(settings.records_dir)) == before - 1
+
+
+def test_fetcher_waits_between_requests_and_honours_retry_after(site):
+    slept = []
+    clock = iter(range(1000))
+    fetcher = Fetcher(user_agent="t", allowed_hosts=["127.0.0.1"], delay_seconds=5.0, retries=2,
+                      backoff_seconds=0.5, sleep=slept.append, clock=lambda: next(clock) * 0.001)
+    site.set_page("/kaigi/p1.html", b"<html>1</html>")
+    site.pages["/kaigi/p429.html"] = (b"<html>ok</html>", "text/html")
+    assert fetcher.fetch(site.base + "/kaigi/p1.html").ok
+    assert fetcher.fetch(site.base + "/kaigi/p429.html").ok
+    assert 1.0 in slept  # Retry-After: 1
+    assert sum(1 for s in slept if s > 4.9) >= 2  # the per-host delay before each later request
+    fetcher.close()
+
+
+def test_fetcher_sends_conditional_headers_and_refuses_off_site_redirects(site):
+    fetcher = Fetcher(user_agent="t", allowed_hosts=["127.0.0.1"], delay_seconds=0)
+    first = fetcher.fetch(site.base + "/kaigi/p1.html")
+    again = fetcher.fetch(site.base + "/kaigi/p1.html", etag=first.headers["etag"])
+    assert again.not_modified and again.body == b""
+    off = fetcher.fetch(site.base + "/kaigi/poff.html")
+    assert off.error and "leaves the allowed hosts" in off.error
+    fetcher.close()
+
+
+@pytest.mark.skipif(not DIET.exists(), reason="../shared/corpora is not here")
+def test_ndl_api_adapter_pages_through_a_fake_api(site, tmp_path):
+    path = next(p for p in sorted(DIET.glob("*.json")) if p.stat().st_size < 100_000)
+    site.api_records = diet_records([path])
+    profile = SiteProfile(name="ndl", kind="ndl", api_url=site.base + "/api/speech",
+                          allowed_hosts=["127.0.0.1"], delay_seconds=0, maximum_records=7,
+                          query={"from": "2025-01-01"})
+    settings = Settings(tmp_path)
+    summary = crawl(settings, [profile])
+    pages = -(-len(site.api_records) // 7)
+    assert summary.fetched == pages == site.count("/api/speech")
+    meetings = list(RecordStore(settings.records_dir))
+    issues = {r["issueID"] for r in site.api_records}
+    assert len(meetings) == len(issues)
+    speeches = [r for r in site.api_records if r["speechOrder"] > 0]
+    assert sum(len(m.utterances) for m in meetings) == len(speeches)
+    by_date = {r["issueID"]: r["date"] for r in site.api_records}
+    for meeting in meetings:
+        assert meeting.date.isoformat() in by_date.values()
+        for u in meeting.utterances:
+            assert u.role and u.speaker and not u.text.startswith("○")
+    again = crawl(settings, [profile])
+    assert again.new == 0 and again.changed == 0
+
+
+def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path):
+    settings = Settings(tmp_path)
+    with run_lock(settings):
+        with pytest.raises(AlreadyRunning, match="another crawl or reindex"):
+            with run_lock(settings):
+                pass
+    with run_lock(settings):  # released after the first run
+        pass
+
+
+def _cli(*args, env=None):
+    return [sys.executable, "-m", "search_web.cli", *args]
+
+
+def test_reindex_killed_part_way_leaves_the_old_index_and_the_next_run_completes(site, tmp_path):
+    config = tmp_path / "sites.toml"
+    config.write_text(f"""[[site]]
+name = "test"
+start_urls = ["{site.base}/kaigi/index.html"]
+allowed_hosts = ["127.0.0.1"]
+listing_patterns = ['/kaigi/(index|list\\d+)\\.html$']
+minutes_patterns = ['/kaigi/p[^/]*\\.html$']
+delay_seconds = 0.25
+timeout_seconds = 0.5
+max_bytes = 200000
+retries = 1
+backoff_seconds = 0.01
+""", encoding="utf-8")
+    data = tmp_path / "data"
+    env = {**os.environ, "MINUTES_DATA_DIR": str(data)}
+    done = subprocess.run(_cli("reindex", "--config", str(config)), env=env, capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert "utterances indexed" in done.stdout, done.stderr
+    settings = Settings(data)
+    old_generation = current_generation(settings.index_dir)
+    old_total = search_total(settings, "会議")
+    body = (SAMPLE / "p001.html").read_text(encoding="utf-8")
+    site.set_page("/kaigi/p1.html", body.replace("ただいまから会議を開会いたします。", "臨時の水道料金協議を始めます。").encode())
+    process = subprocess.Popen(_cli("reindex", "--config", str(config)), env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)  # part-way through the crawl (a request every 0.25 s)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    assert current_generation(settings.index_dir) == old_generation
+    assert search_total(settings, "会議") == old_total
+    again = subprocess.run(_cli("reindex", "--config", str(config)), env=env, capture_output=True, text=True,
+                           timeout=120, cwd=ROOT)
+    assert "utterances indexed" in again.stdout, again.stderr
+    assert current_generation(settings.index_dir) != old_generation
+    assert search_total(settings, "水道料金") == 1
