@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -220,3 +221,28 @@ backoff_seconds = 0.01
     assert "utterances indexed" in again.stdout, again.stderr
     assert current_generation(settings.index_dir) != old_generation
     assert search_total(settings, "水道料金") == 1
+
+
+def test_nightly_script_logs_to_a_file_and_a_second_run_exits_at_once(site, tmp_path):
+    config = tmp_path / "sites.toml"
+    config.write_text(f"""[[site]]
+name = "test"
+start_urls = ["{site.base}/kaigi/list2.html"]
+allowed_hosts = ["127.0.0.1"]
+listing_patterns = ['/kaigi/list\\d+\\.html$']
+minutes_patterns = ['/kaigi/p4\\.html$']
+delay_seconds = 0
+""", encoding="utf-8")
+    data = tmp_path / "data"
+    env = {**os.environ, "MINUTES_DATA_DIR": str(data), "MINUTES_CONFIG": str(config),
+           "MINUTES_BIN": str(Path(sys.executable).parent / "minutes"), "MINUTES_KEEP": "2"}
+    done = subprocess.run([str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    logs = list((data / "logs").glob("reindex-*.log"))
+    assert len(logs) == 1 and "utterances indexed" in logs[0].read_text()
+    with run_lock(Settings(data)):
+        blocked = subprocess.run([str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True,
+                                 text=True, timeout=120)
+    assert blocked.returncode == 75 and "another reindex is running" in blocked.stderr
+    assert "another crawl or reindex is running" in logs[0].read_text()
