@@ -82,8 +82,17 @@ def test_first_crawl_fetches_exactly_what_it_should_and_reports_the_rest(site, t
 def test_unchanged_recrawl_reparses_and_reindexes_nothing(site, tmp_path):
     settings = Settings(tmp_path)
     first = reindex(settings, [profile_for(site)])
+    raw = RawStore(settings.raw_dir)
+    manifest_before = {p.url: (p.sha256, p.parse_status, p.parser_version) for p in raw.pages()}
+    raw.close()
+    record_mtimes = {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")}
     site.requests.clear()
     second = reindex(settings, [profile_for(site)])
+    raw = RawStore(settings.raw_dir)
+    assert {p.url: (p.sha256, p.parse_status, p.parser_version) for p in raw.pages()} == manifest_before
+    assert [p.status for p in raw.pages() if p.kind == "minutes"] == [304] * 6
+    raw.close()
+    assert {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")} == record_mtimes
     assert second.fetched == 0 and second.new == 0 and second.changed == 0
     assert second.not_modified == 8  # every stored page (2 listings, 6 minutes pages) answered 304
     assert second.parsed == 0 and second.meetings_changed == 0 and second.utterances_indexed == 0
