@@ -17,7 +17,7 @@ from typing import Iterator
 from whoosh.analysis import Token, Tokenizer
 
 # Bump when anything here changes what the index stores; recorded beside each index.
-ANALYZER_VERSION = "janome-0.5.0/v1"
+ANALYZER_VERSION = "janome-0.5.0/v2"
 
 DROPPED_POS = ("助詞", "助動詞", "記号", "フィラー", "その他")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
@@ -50,9 +50,51 @@ def normalize_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# Variant and old-style kanji common in names (髙橋/高橋, 山﨑/山崎, 渡邊/渡辺, 國/国 …): one form.
+VARIANT_KANJI = str.maketrans({
+    "髙": "高", "﨑": "崎", "嵜": "崎", "邊": "辺", "邉": "辺", "國": "国", "澤": "沢", "濱": "浜",
+    "濵": "浜", "齋": "斎", "齊": "斉", "廣": "広", "櫻": "桜", "嶋": "島", "槇": "槙", "冨": "富",
+    "德": "徳", "惠": "恵", "眞": "真", "實": "実", "將": "将", "髮": "髪", "龍": "竜", "藏": "蔵",
+    "曻": "昇", "瀨": "瀬", "舘": "館",
+})
+_KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc]+$")
+
+
+def _is_katakana(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fa" or ch == "\u30fc"
+
+
 def fold_term(term: str) -> str:
-    """Return the index form of one token's text."""
-    return term.casefold()
+    """Return the index form of one token: case-folded, variant kanji unified, 々 spelled out,
+    and a final long-vowel mark dropped from katakana words (サーバー = サーバ)."""
+    term = term.casefold().translate(VARIANT_KANJI)
+    if "々" in term:
+        term = re.sub(r"(.)々", r"\1\1", term)
+    if len(term) >= 3 and term.endswith("ー") and _KATAKANA.match(term):
+        term = term.rstrip("ー")
+    return term
+
+
+def fold_chars(text: str) -> tuple[str, list[int]]:
+    """Fold stored text character by character for substring matching, with each folded
+    character's offset in text: the same rules as fold_term, applied without a tokenizer."""
+    folded: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        if ch == "ー" and index > 0 and _is_katakana(text[index - 1]) and (
+                index + 1 == len(text) or not _is_katakana(text[index + 1])):
+            continue  # the final long-vowel mark of a katakana run
+        if ch == "々" and folded:
+            ch = folded[-1]
+        lowered = ch.casefold()
+        folded.append((lowered if len(lowered) == 1 else ch).translate(VARIANT_KANJI))
+        offsets.append(index)
+    return "".join(folded), offsets
+
+
+def normalize_name(name: str) -> str:
+    """Return a speaker name in the form names are compared: no spaces, folded characters."""
+    return fold_chars(unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", ""))[0]
 
 
 @dataclass(frozen=True)
@@ -65,10 +107,21 @@ class AnalyzedToken:
     end: int
     surface: str
     part_of_speech: str
+    known: bool = True  # False for words Janome's dictionary does not have (DX, new katakana words)
 
 
-def analyze(text: str) -> Iterator[AnalyzedToken]:
-    """Yield the terms the index stores for already-normalised text, with positions and spans."""
+def analyze(text: str) -> list[AnalyzedToken]:
+    """Return the terms the index stores for already-normalised text, with positions and spans."""
+    # Both text fields of a document analyse the same text; Janome runs once for the two.
+    cached = getattr(_local, "last", None)
+    if cached is not None and cached[0] is text:
+        return cached[1]
+    tokens = list(_analyze(text))
+    _local.last = (text, tokens)
+    return tokens
+
+
+def _analyze(text: str) -> Iterator[AnalyzedToken]:
     offset = 0
     position = -1
     for token in _janome().tokenize(text):
@@ -81,7 +134,8 @@ def analyze(text: str) -> Iterator[AnalyzedToken]:
         if pos_tags.startswith(DROPPED_POS):
             continue
         base = token.base_form if token.base_form not in ("*", "") else surface
-        yield AnalyzedToken(fold_term(base), position, start, offset, surface, pos_tags)
+        yield AnalyzedToken(fold_term(base), position, start, offset, surface, pos_tags,
+                            getattr(token, "node_type", "SYS_DICT") != "UNKNOWN")
 
 
 class JapaneseTokenizer(Tokenizer):
@@ -119,3 +173,48 @@ class JapaneseTokenizer(Tokenizer):
 def japanese_analyzer() -> JapaneseTokenizer:
     """Return the Whoosh analyzer used for every Japanese text field."""
     return JapaneseTokenizer()
+
+
+# Marks a bigram that begins a Janome word, so a kanji query (京都) can insist on starting where
+# a word starts and never match inside another word (東京都).
+WORD_START = "^"
+
+
+def bigrams(text: str, word_starts: set[int] | None = None) -> Iterator[tuple[str, int, int, int]]:
+    """Yield (term, position, start, end) character bigrams of folded text; a bigram that begins a
+    word (its offset in word_starts) is yielded a second time with WORD_START in front."""
+    folded, offsets = fold_chars(text)
+    for i in range(len(folded) - 1):
+        pair = folded[i:i + 2]
+        if pair.isspace() or " " in pair or "\n" in pair:
+            continue
+        start, end = offsets[i], offsets[i + 1] + 1
+        yield pair, i, start, end
+        if word_starts is not None and offsets[i] in word_starts:
+            yield WORD_START + pair, i, start, end
+
+
+class BigramTokenizer(Tokenizer):
+    """Whoosh tokenizer emitting folded character bigrams, marking those that begin a word."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        starts = {item.start for item in analyze(value)}
+        for term, position, start, end in bigrams(value, starts):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+def bigram_analyzer() -> BigramTokenizer:
+    """Return the Whoosh analyzer of the character-bigram field."""
+    return BigramTokenizer()

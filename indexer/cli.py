@@ -125,16 +125,18 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--until", "date_until", callback=_parse_date, help="Latest date, YYYY-MM-DD.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--no-expand", is_flag=True, help="Do not add synonyms and abbreviations to the query.")
 @click.option("--json", "as_json", is_flag=True, help="Print {total, hits, facets} as JSON.")
 @click.pass_context
-def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, limit, as_json):
+def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, limit, no_expand, as_json):
     """Search the index.
 
     Example: minutes search データセンター --role 委員 --json
     """
     request = SearchRequest(q=query, roles=list(roles), committees=list(committees), speaker=speaker,
-                            date_from=date_from, date_until=date_until, sort=sort, limit=limit)
-    engine = SearchIndex(settings_of(ctx).index_dir)
+                            date_from=date_from, date_until=date_until, sort=sort, limit=limit,
+                            expand=not no_expand)
+    engine = SearchIndex(settings_of(ctx).index_dir, synonyms=settings_of(ctx).synonyms())
     try:
         result = engine.search(request)
     except (QueryError, IndexUnavailable) as error:

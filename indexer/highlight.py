@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from html import escape
 
-from indexer.analysis import analyze
+from indexer.analysis import analyze, fold_chars
 
 Pattern = list[tuple[str, int]]  # (term, position relative to the pattern's first term)
+Substring = tuple[str, bool]  # (folded text, must begin where a word begins)
 
 
-def match_spans(text: str, patterns: list[Pattern]) -> list[tuple[int, int]]:
-    """Return merged (start, end) character spans where any pattern occurs in text."""
-    if not patterns:
+def _substring_spans(text: str, tokens, substrings: list[Substring]) -> list[tuple[int, int]]:
+    folded, offsets = fold_chars(text)
+    starts = {t.start for t in tokens}
+    spans = []
+    for needle, word_start in substrings:
+        at = folded.find(needle)
+        while at >= 0 and needle:
+            start, end = offsets[at], offsets[at + len(needle) - 1] + 1
+            while end < len(text) and text[end] == "ー" and text[end - 1] != "ー":
+                end += 1  # the long-vowel mark folding dropped belongs to the word
+            if not word_start or start in starts:
+                spans.append((start, end))
+            at = folded.find(needle, at + 1)
+    return spans
+
+
+def match_spans(text: str, patterns: list[Pattern],
+                substrings: list[Substring] = ()) -> list[tuple[int, int]]:
+    """Return merged (start, end) character spans where any pattern or substring occurs in text."""
+    if not patterns and not substrings:
         return []
-    tokens = list(analyze(text))
+    tokens = analyze(text)
     by_position = {t.pos: t for t in tokens}
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = _substring_spans(text, tokens, list(substrings))
     for token in tokens:
         for pattern in patterns:
             first_term, _ = pattern[0]
@@ -49,9 +67,10 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
-def snippet(text: str, patterns: list[Pattern], width: int = 160) -> str:
+def snippet(text: str, patterns: list[Pattern], width: int = 160,
+            substrings: list[Substring] = ()) -> str:
     """Return an HTML snippet of about width characters around the first match, matches marked."""
-    spans = match_spans(text, patterns)
+    spans = match_spans(text, patterns, substrings)
     if len(text) <= width:
         return mark(text, spans)
     anchor = spans[0][0] if spans else 0

@@ -21,14 +21,14 @@ from typing import Iterable
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import ANALYZER_VERSION, japanese_analyzer
+from indexer.analysis import ANALYZER_VERSION, bigram_analyzer, japanese_analyzer
 from indexer.fsutil import atomic_write_text, fsync_dir
 from indexer.record_store import RecordStore, record_digest
 from indexer.records import Meeting
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT_FILE = "CURRENT"
 VERSION_FILE = "VERSION.json"
 MEETINGS_FILE = "meetings.json"  # {meeting id: digest of the record indexed}
@@ -47,6 +47,8 @@ def make_schema() -> Schema:
         seq=NUMERIC(stored=True, sortable=True),
         kind=ID(stored=True, sortable=True),
         text=TEXT(analyzer=japanese_analyzer(), stored=True, phrase=True),
+        # The same text as folded character bigrams: exact substrings for compounds and unknown words.
+        text_ngram=TEXT(analyzer=bigram_analyzer(), stored=False, phrase=True),
         role=ID(stored=True, sortable=True),
         speaker=ID(stored=True, sortable=True),
         label=STORED(),
@@ -81,7 +83,7 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
         "utterances": len(meeting.utterances),
     }
     yield {**common, "doc_id": f"{meeting.id}:0", "seq": 0, "kind": "meeting", "text": header,
-           "role": NO_ROLE, "speaker": "", "label": None, "meeting": details}
+           "text_ngram": header, "role": NO_ROLE, "speaker": "", "label": None, "meeting": details}
     for utterance in meeting.utterances:
         yield {
             **common,
@@ -89,6 +91,7 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
             "seq": utterance.seq,
             "kind": "speech" if utterance.role else "narrative",
             "text": utterance.text,
+            "text_ngram": utterance.text,
             "role": utterance.role or NO_ROLE,
             "speaker": utterance.speaker or "",
             "label": utterance.label,

@@ -14,10 +14,16 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.query import spans
 
-from indexer.analysis import analyze, normalize_text
+from indexer.analysis import WORD_START, analyze, fold_chars, normalize_text
+from indexer.synonyms import NO_SYNONYMS, Synonyms
 
 MAX_QUERY_CHARS = 256
 TEXT_FIELD = "text"
+NGRAM_FIELD = "text_ngram"
+# How words are matched: "final" (Janome words, with exact bigram substrings for compounds and
+# unknown words), "janome" (Janome words only), "bigram" (character bigrams only). The last two
+# exist for the relevance benchmark.
+MODES = ("final", "janome", "bigram")
 FILTER_FIELDS = {"role": "role", "speaker": "speaker", "committee": "committee", "year": "year",
                  "役職": "role", "発言者": "speaker", "会議": "committee", "年": "year"}
 
@@ -34,6 +40,8 @@ class ParsedQuery:
     patterns: list[list[tuple[str, int]]] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
     ignored_words: list[str] = field(default_factory=list)
+    substrings: list[tuple[str, bool]] = field(default_factory=list)  # (folded text, must start a word)
+    expansions: list[tuple[str, list[str]]] = field(default_factory=list)  # (word, synonyms added)
 
 
 _WORD = re.compile(r'[^\s"()]+')
@@ -90,11 +98,31 @@ def sequence_query(tokens: list, fieldname: str = TEXT_FIELD) -> wq.Query:
     return combined
 
 
+def _is_kanji(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
+def substring_query(text: str, word_start: bool) -> wq.Query | None:
+    """Match text as an exact substring (after folding) through the bigram field."""
+    folded = fold_chars(text.replace(" ", ""))[0]
+    if len(folded) < 2:
+        return None
+    terms = [folded[i:i + 2] for i in range(len(folded) - 1)]
+    if word_start:
+        terms[0] = WORD_START + terms[0]
+    return wq.Term(NGRAM_FIELD, terms[0]) if len(terms) == 1 else wq.Phrase(NGRAM_FIELD, terms)
+
+
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]]):
+    def __init__(self, tokens: list[tuple[str, str]], synonyms: Synonyms, expand: bool, mode: str):
         self.tokens = tokens
         self.index = 0
+        self.synonyms = synonyms
+        self.expand = expand
+        self.mode = mode
         self.patterns: list[list[tuple[str, int]]] = []
+        self.substrings: list[tuple[str, bool]] = []
+        self.expansions: list[tuple[str, list[str]]] = []
         self.filters: dict[str, list[str]] = {}
         self.ignored: list[str] = []
 
@@ -174,26 +202,55 @@ class _Parser:
                     self.filters.setdefault(fieldname, []).append(filter_value)
                     return None
                 return wq.Term(fieldname, filter_value)
-        tokens = list(analyze(normalize_text(value)))
-        if not tokens:
+        words = [value]
+        if self.expand and kind == "word":
+            alternatives = self.synonyms.alternatives(value)
+            if alternatives:
+                words += alternatives
+                self.expansions.append((value, alternatives))
+        queries = [q for q in (self.word_query(w, highlight=not negated) for w in words) if q is not None]
+        if not queries:
             self.ignored.append(value)
             return None
-        if not negated:
+        return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+    def word_query(self, value: str, highlight: bool) -> wq.Query | None:
+        """Build the query for one word or phrase in the parser's mode, noting what to highlight."""
+        text = normalize_text(value)
+        tokens = analyze(text)
+        if not tokens:
+            return None
+        words = sequence_query(tokens)
+        exact = None
+        word_start = False
+        if self.mode == "bigram" or (self.mode == "final" and (len(tokens) > 1 or not tokens[0].known)):
+            # A kanji query must begin where a word begins: 京都 never matches inside 東京都.
+            word_start = self.mode == "final" and _is_kanji(fold_chars(text)[0][:1] or " ")
+            exact = substring_query(text, word_start)
+        if highlight:
             first = tokens[0].pos
             self.patterns.append([(t.term, t.pos - first) for t in tokens])
-        return sequence_query(tokens)
+            if exact is not None:
+                self.substrings.append((fold_chars(text.replace(" ", ""))[0], word_start))
+        if exact is None:
+            return words
+        if self.mode == "bigram":
+            return exact
+        return wq.Or([words, exact])
 
 
-def parse_query(text: str) -> ParsedQuery:
+def parse_query(text: str, *, synonyms: Synonyms = NO_SYNONYMS, expand: bool = True,
+                mode: str = "final") -> ParsedQuery:
     """Parse a user query; raise QueryError with a friendly message if it cannot be run."""
     text = unicodedata.normalize("NFKC", text or "").replace("“", '"').replace("”", '"')
     text = text.strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"検索語が長すぎます（{MAX_QUERY_CHARS}文字まで）。語を絞って検索してください。")
-    parser = _Parser(_lex(text))
+    parser = _Parser(_lex(text), synonyms, expand, mode)
     parsed = parser.parse_all()
     if parsed is None:
         if parser.ignored and not parser.filters:
             raise QueryError("検索できる語がありません（助詞や記号だけでは検索できません）。")
         parsed = wq.Every()
-    return ParsedQuery(parsed, parser.patterns, parser.filters, parser.ignored)
+    return ParsedQuery(parsed, parser.patterns, parser.filters, parser.ignored, parser.substrings,
+                       parser.expansions)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,9 +10,11 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh import sorting
 
+from indexer.analysis import normalize_name
 from indexer.highlight import snippet
 from indexer.index import NO_ROLE, current_generation, open_generation
 from indexer.query import ParsedQuery, parse_query
+from indexer.synonyms import Synonyms
 
 FACET_FIELDS = ("role", "committee", "year")
 SORTS = ("relevance", "date_desc", "date_asc")
@@ -34,6 +35,8 @@ class SearchRequest:
     sort: str = "relevance"
     offset: int = 0
     limit: int = 20
+    expand: bool = True  # apply synonyms and abbreviations
+    mode: str = "final"  # matching mode, see indexer.query.MODES
 
 
 @dataclass
@@ -82,8 +85,9 @@ class SearchResult:
 class SearchIndex:
     """Searches the current index generation, reopening when a reindex switches generations."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, synonyms: Synonyms | None = None):
         self.index_dir = Path(index_dir)
+        self.synonyms = synonyms if synonyms is not None else Synonyms.load()
         self._lock = threading.Lock()
         self._ix = None
         self._generation: str | None = None
@@ -107,7 +111,7 @@ class SearchIndex:
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run one search; raises QueryError for queries a person must rephrase."""
-        parsed = parse_query(request.q)
+        parsed = self.parse(request)
         ix, generation = self._index()
         limit = max(1, min(request.limit, MAX_LIMIT))
         offset = max(0, request.offset)
@@ -129,6 +133,10 @@ class SearchIndex:
             hits = [_hit(results[i], results.score(i), parsed)
                     for i in range(offset, min(offset + limit, results.scored_length()))]
         return SearchResult(request, total, hits, facet_counts, parsed, generation)
+
+    def parse(self, request: SearchRequest) -> ParsedQuery:
+        """Parse the request's query with this index's synonyms."""
+        return parse_query(request.q, synonyms=self.synonyms, expand=request.expand, mode=request.mode)
 
     def meeting_documents(self, meeting_id: str) -> list[dict]:
         """Return every stored document of one meeting in order (header first)."""
@@ -173,15 +181,11 @@ def _filters(request: SearchRequest, parsed: ParsedQuery, searcher) -> wq.Query 
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
 
-def _fold_name(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", "").casefold()
-
-
 def _speaker_query(searcher, speaker: str) -> wq.Query:
     """Match speakers whose name contains the given text (山田 finds 山田太郎)."""
-    wanted = _fold_name(speaker)
+    wanted = normalize_name(speaker)
     names = [term.decode("utf-8") for term in searcher.lexicon("speaker")]
-    matching = [name for name in names if name and wanted in _fold_name(name)]
+    matching = [name for name in names if name and wanted in normalize_name(name)]
     return _any_of("speaker", matching) if matching else wq.NullQuery
 
 
@@ -199,6 +203,6 @@ def _hit(doc, score, parsed: ParsedQuery) -> Hit:
         title=doc.get("title", ""),
         url=doc.get("url", ""),
         text=text,
-        snippet=snippet(text, parsed.patterns),
+        snippet=snippet(text, parsed.patterns, substrings=parsed.substrings),
         score=score,
     )

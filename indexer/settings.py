@@ -32,3 +32,17 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def synonyms_path(self) -> Path:
+        """The data directory's synonyms.txt if there is one, else the bundled file."""
+        from indexer.synonyms import BUNDLED
+
+        own = self.data_dir / "synonyms.txt"
+        return own if own.exists() else BUNDLED
+
+    def synonyms(self):
+        """Load the synonym groups in force."""
+        from indexer.synonyms import Synonyms
+
+        return Synonyms.load(self.synonyms_path)

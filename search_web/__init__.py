@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     settings = Settings(Path(app.config["DATA_DIR"]).resolve())
-    app.extensions["minutes_search"] = SearchIndex(settings.index_dir)
+    app.extensions["minutes_search"] = SearchIndex(settings.index_dir, synonyms=settings.synonyms())
     app.json.ensure_ascii = False
 
     from search_web import views

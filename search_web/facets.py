@@ -55,3 +55,14 @@ def page_links(args: MultiDict, page: int, total: int, page_size: int) -> list[t
     if page < last:
         link(page + 1, "次へ")
     return links
+
+
+def toggle_url(args: MultiDict, param: str, value: str) -> str:
+    """Return the current URL with param set to value, or removed if it already has that value."""
+    params = MultiDict(args)
+    params.pop("page", None)
+    if params.get(param) == value:
+        params.pop(param)
+    else:
+        params.setlist(param, [value])
+    return _url(params)

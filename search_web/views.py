@@ -9,9 +9,9 @@ from markupsafe import Markup
 
 from indexer.highlight import match_spans, mark
 from indexer.index import IndexUnavailable
-from indexer.query import QueryError, parse_query
+from indexer.query import QueryError
 from indexer.search import SORTS, SearchIndex, SearchRequest
-from search_web.facets import facet_items, page_links
+from search_web.facets import facet_items, page_links, toggle_url
 
 bp = Blueprint("search", __name__)
 
@@ -56,6 +56,7 @@ def index():
         sort=sort if sort in SORTS else "relevance",
         offset=(page - 1) * page_size,
         limit=page_size,
+        expand=args.get("expand") != "0",
     )
     asked = any(args.get(k) for k in ("q", "role", "committee", "year", "speaker", "from", "until"))
     context = {"req": search_request, "args": args, "error": from_error or until_error,
@@ -76,6 +77,7 @@ def index():
                 for name in ("committee", "role", "year")
             ]
             context["pages"] = page_links(args, page, result.total, page_size)
+            context["expand_toggle"] = toggle_url(args, "expand", "0")
     return render_template("search.html", **context), status
 
 
@@ -90,16 +92,16 @@ def meeting(meeting_id: str):
         abort(404)
     header = docs[0] if docs[0]["seq"] == 0 else None
     utterances = [d for d in docs if d["seq"] > 0]
-    patterns = []
+    parsed = None
     q = request.args.get("q", "")
     if q:
         try:
-            patterns = parse_query(q).patterns
+            parsed = _engine().parse(SearchRequest(q=q, expand=request.args.get("expand") != "0"))
         except QueryError:
-            patterns = []
+            parsed = None
     rendered = []
     for doc in utterances:
-        spans = match_spans(doc["text"], patterns) if patterns else []
+        spans = match_spans(doc["text"], parsed.patterns, parsed.substrings) if parsed else []
         rendered.append({**doc, "html": Markup(mark(doc["text"], spans)), "hit": bool(spans)})
     first = header or utterances[0]
     return render_template("meeting.html", meeting=first, details=(header or {}).get("meeting") or {},

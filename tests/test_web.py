@@ -103,3 +103,16 @@ def test_search_on_the_page_matches_the_library(client, sample_search):
     page = text_of(client.get("/?q=保育所"))
     assert f"{expected.total} 件" in page
     assert normalize_text("保育所") in page
+
+
+def test_synonym_expansion_is_shown_and_can_be_turned_off(client):
+    page = text_of(client.get("/?q=BCP"))
+    assert "同義語・略語を含めて検索しました" in page and "業務継続計画" in page
+    off = unescape(re.search(r'<a href="([^"]+)" class="expand-toggle"', page).group(1))
+    assert "expand=0" in off
+    plain = text_of(client.get("/" + off))
+    assert "同義語・略語を使わずに検索しています" in plain
+    assert '<input type="hidden" name="expand" value="0">' in plain
+    hits_on = int(re.search(r"(\d+) 件", page).group(1))
+    hits_off = int(re.search(r"(\d+) 件", plain).group(1))
+    assert hits_on > hits_off
