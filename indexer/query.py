@@ -208,14 +208,18 @@ class _Parser:
             if alternatives:
                 words += alternatives
                 self.expansions.append((value, alternatives))
-        queries = [q for q in (self.word_query(w, highlight=not negated) for w in words) if q is not None]
+        queries = [q for q in (self.word_query(w, highlight=not negated, quoted=kind == "phrase")
+                               for w in words) if q is not None]
         if not queries:
             self.ignored.append(value)
             return None
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
-    def word_query(self, value: str, highlight: bool) -> wq.Query | None:
-        """Build the query for one word or phrase in the parser's mode, noting what to highlight."""
+    def word_query(self, value: str, highlight: bool, quoted: bool = False) -> wq.Query | None:
+        """Build the query for one word or phrase in the parser's mode, noting what to highlight.
+
+        A quoted phrase of several words is matched as an exact substring (particles included).
+        """
         text = normalize_text(value)
         tokens = analyze(text)
         if not tokens:
@@ -234,7 +238,7 @@ class _Parser:
                 self.substrings.append((fold_chars(text.replace(" ", ""))[0], word_start))
         if exact is None:
             return words
-        if self.mode == "bigram":
+        if self.mode == "bigram" or (quoted and len(tokens) > 1):
             return exact
         return wq.Or([words, exact])
 

@@ -134,6 +134,14 @@ class SearchIndex:
                     for i in range(offset, min(offset + limit, results.scored_length()))]
         return SearchResult(request, total, hits, facet_counts, parsed, generation)
 
+    def ranked_ids(self, request: SearchRequest, limit: int | None = None) -> list[tuple[str, int]]:
+        """Return (meeting id, seq) of every match in rank order (or the first limit)."""
+        parsed = self.parse(request)
+        ix, _ = self._index()
+        with ix.searcher() as searcher:
+            results = searcher.search(parsed.query, filter=_filters(request, parsed, searcher), limit=limit)
+            return [(hit["meeting_id"], hit["seq"]) for hit in results]
+
     def parse(self, request: SearchRequest) -> ParsedQuery:
         """Parse the request's query with this index's synonyms."""
         return parse_query(request.q, synonyms=self.synonyms, expand=request.expand, mode=request.mode)

@@ -1,0 +1,190 @@
+"""Relevance benchmark: three matching configurations on the shared corpora, in one run.
+
+Configurations (one index holds both fields, so they differ only in how queries are built):
+  janome  Janome words only (a split compound is a phrase of its parts), no synonyms
+  bigram  character bigrams only (every word an exact substring), no synonyms
+  final   the shipped chain: Janome words, OR an exact substring for compounds and unknown words
+          (a kanji word must start where a word starts), synonyms for abbreviation queries
+
+Oracles, per query kind:
+  substring  every utterance whose folded text contains the folded query or, unless the query is
+             quoted, any word of its synonym group: recall and precision are exact
+  word       the same, but the match must begin where a Janome word begins (京都 ≠ 東京都)
+nDCG@10 uses graded relevance by rule, not by hand: 2 if the utterance holds the query two or more
+times, 1 if once, 0 otherwise (the oracle's own counts).
+
+Usage: python scripts/eval_relevance.py [--index DIR] [--limit N] [--json PATH]
+Without --index the corpora are indexed into a temporary folder first (several minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer.analysis import analyze, fold_chars, normalize_text  # noqa: E402
+from indexer.corpora import load_shared_corpora  # noqa: E402
+from indexer.index import build_index, meeting_documents  # noqa: E402
+from indexer.search import SearchIndex, SearchRequest  # noqa: E402
+from indexer.synonyms import Synonyms  # noqa: E402
+
+# (query, kind, oracle). kinds: compound, phrase, word, abbreviation, variant.
+QUERIES = [
+    ("豊洲市場", "compound", "substring"), ("築地市場", "compound", "substring"),
+    ("土壌汚染対策", "compound", "substring"), ("地下水モニタリング", "compound", "substring"),
+    ("盛り土", "compound", "substring"), ("専門家会議", "compound", "substring"),
+    ("技術会議", "compound", "substring"), ("首都直下地震", "compound", "substring"),
+    ("帰宅困難者", "compound", "substring"), ("防災対策", "compound", "substring"),
+    ("政治資金規正法", "compound", "substring"), ("政治改革", "compound", "substring"),
+    ("選択的夫婦別姓", "compound", "substring"), ("物価高", "compound", "substring"),
+    ("少子化対策", "compound", "substring"), ("能登半島地震", "compound", "substring"),
+    ("日米地位協定", "compound", "substring"), ("情報公開", "compound", "substring"),
+    ("受動喫煙", "compound", "substring"), ("組織委員会", "compound", "substring"),
+    ("競技会場", "compound", "substring"), ("新国立競技場", "compound", "substring"),
+    ("東日本大震災", "compound", "substring"), ("原子力発電所", "compound", "substring"),
+    ("再生可能エネルギー", "compound", "substring"), ("手元配布", "compound", "substring"),
+    ("高額療養費", "compound", "substring"), ("社会福祉法人", "compound", "substring"),
+    ("事業団", "compound", "substring"), ("卸売市場", "compound", "substring"),
+    ('"お手元に配付"', "phrase", "substring"), ('"御異議ありませんか"', "phrase", "substring"),
+    ('"政府参考人"', "phrase", "substring"), ('"質疑を終了"', "phrase", "substring"),
+    ('"東京都の"', "phrase", "substring"),
+    ("京都", "word", "word"), ("地震", "word", "word"), ("予算", "word", "word"),
+    ("市場", "word", "word"), ("防衛", "word", "word"),
+    ("BCP", "abbreviation", "substring"), ("DX", "abbreviation", "substring"),
+    ("五輪", "abbreviation", "substring"), ("自民党", "abbreviation", "substring"),
+    ("コロナ", "abbreviation", "substring"), ("マイナンバー", "abbreviation", "substring"),
+    ("コンピューター", "variant", "substring"), ("サーバー", "variant", "substring"),
+    ("ＩＣＴ", "variant", "substring"), ("ｐｃｂ", "variant", "substring"),
+]
+CONFIGS = {"janome": ("janome", False), "bigram": ("bigram", False), "final": ("final", True)}
+
+
+def fold(text: str) -> str:
+    return fold_chars(normalize_text(text).replace(" ", ""))[0]
+
+
+class Oracle:
+    """Normalised-substring counts over every indexed document."""
+
+    def __init__(self, docs: list[dict]):
+        self.docs = [((d["meeting_id"], d["seq"]), d["text"], fold_chars(d["text"])) for d in docs]
+
+    def counts(self, needles: list[str], word_start: bool) -> dict[tuple[str, int], int]:
+        found: dict[tuple[str, int], int] = {}
+        for key, text, (folded, offsets) in self.docs:
+            total = 0
+            for needle in needles:
+                at = folded.find(needle)
+                starts = None
+                while at >= 0:
+                    if word_start:
+                        if starts is None:
+                            starts = {t.start for t in analyze(text)}
+                        if offsets[at] not in starts:
+                            at = folded.find(needle, at + 1)
+                            continue
+                    total += 1
+                    at = folded.find(needle, at + 1)
+            if total:
+                found[key] = total
+        return found
+
+
+def ndcg_at_10(ranked: list, gains: dict) -> float:
+    dcg = sum(gains.get(key, 0) / math.log2(i + 2) for i, key in enumerate(ranked[:10]))
+    ideal = sorted(gains.values(), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 1.0
+
+
+def main() -> None:
+    """Run every query in every configuration and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpora", default=str(ROOT.parent / "shared" / "corpora"))
+    parser.add_argument("--index", help="an index folder built from the same corpora (skips indexing)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N meetings (smoke runs)")
+    parser.add_argument("--json", dest="json_path")
+    args = parser.parse_args()
+
+    loaded = load_shared_corpora(Path(args.corpora))
+    meetings = list(itertools.islice(loaded, args.limit) if args.limit else loaded)
+    docs = [d for m in meetings for d in meeting_documents(m)]
+    temp = None
+    if args.index:
+        index_dir = Path(args.index)
+    else:
+        temp = tempfile.TemporaryDirectory()
+        index_dir = Path(temp.name)
+        started = time.perf_counter()
+        build_index(meetings, index_dir, procs=2)
+        print(f"indexed {len(meetings)} meetings, {len(docs)} documents in {time.perf_counter() - started:.0f}s")
+    synonyms = Synonyms.load()
+    engine = SearchIndex(index_dir, synonyms=synonyms)
+    oracle = Oracle(docs)
+    rows = []
+    for query, kind, oracle_kind in QUERIES:
+        bare = query.strip('"')
+        needles = [fold(bare)]
+        if not query.startswith('"'):
+            # What the person asking wants: the word and its synonyms (quoted phrases are exact).
+            needles += [fold(w) for w in synonyms.alternatives(bare)]
+        truth = oracle.counts(needles, word_start=oracle_kind == "word")
+        row = {"query": query, "kind": kind, "relevant": len(truth), "configs": {}}
+        for name, (mode, expand) in CONFIGS.items():
+            started = time.perf_counter()
+            ranked = engine.ranked_ids(SearchRequest(q=query, mode=mode, expand=expand))
+            seconds = time.perf_counter() - started
+            hits = set(ranked)
+            true_positives = len(hits & set(truth))
+            row["configs"][name] = {
+                "hits": len(hits),
+                "recall": true_positives / len(truth) if truth else 1.0,
+                "precision": true_positives / len(hits) if hits else (1.0 if not truth else 0.0),
+                "ndcg10": ndcg_at_10(ranked, {k: min(v, 2) for k, v in truth.items()}),
+                "ms": round(seconds * 1000, 1),
+            }
+        rows.append(row)
+    engine.close()
+
+    def mean(kind_filter, config, metric):
+        values = [r["configs"][config][metric] for r in rows if kind_filter(r) and r["relevant"]]
+        return sum(values) / len(values) if values else float("nan")
+
+    groups = [("compound", lambda r: r["kind"] == "compound"), ("phrase", lambda r: r["kind"] == "phrase"),
+              ("word", lambda r: r["kind"] == "word"), ("abbreviation", lambda r: r["kind"] == "abbreviation"),
+              ("variant", lambda r: r["kind"] == "variant"), ("all", lambda r: True)]
+    print(f"\n{len(rows)} queries ({sum(1 for r in rows if r['relevant'])} with relevant utterances) "
+          f"over {len(docs)} documents\n")
+    print("| kind | queries | " + " | ".join(f"{c} R / P / nDCG@10" for c in CONFIGS) + " |")
+    print("|---|---|" + "---|" * len(CONFIGS))
+    summary = {}
+    for label, kind_filter in groups:
+        cells = []
+        for config in CONFIGS:
+            r, p, n = (mean(kind_filter, config, m) for m in ("recall", "precision", "ndcg10"))
+            summary.setdefault(label, {})[config] = {"recall": r, "precision": p, "ndcg10": n}
+            cells.append(f"{r:.3f} / {p:.3f} / {n:.3f}")
+        count = sum(1 for r in rows if kind_filter(r) and r["relevant"])
+        print(f"| {label} | {count} | " + " | ".join(cells) + " |")
+    print("\nper query (relevant; recall/precision per config):")
+    for row in rows:
+        print(f"  {row['query']:<14} {row['kind']:<12} {row['relevant']:>5}  " + "  ".join(
+            f"{c}={v['recall']:.3f}/{v['precision']:.3f}" for c, v in row["configs"].items()))
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps({"summary": summary, "queries": rows}, ensure_ascii=False,
+                                                   indent=1))
+    if temp:
+        temp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
