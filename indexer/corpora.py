@@ -12,7 +12,7 @@ from indexer.dates import find_times
 from indexer.parser import committee_name
 from indexer.records import Meeting, Utterance, meeting_id_for
 from indexer.ndl import meetings_from_speeches
-from indexer.roles import parse_label
+from indexer.roles import parse_label, resolve_full_names
 
 
 
@@ -38,6 +38,8 @@ def load_tokyo(path: Path) -> Iterator[Meeting]:
                 meeting_id, len(utterances) + 1, speaker.role if speaker else label,
                 speaker.name if speaker else None, text, label,
             ))
+        for utterance, full in zip(utterances, resolve_full_names(header, [u.speaker for u in utterances])):
+            utterance.speaker = full
         start, _ = find_times(header.split("開議")[0]) if "開議" in header else (None, None)
         yield Meeting(
             id=meeting_id, url=url, title=title, committee=committee_name(title), meeting_name=title,

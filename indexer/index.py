@@ -28,7 +28,7 @@ from indexer.records import Meeting
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CURRENT_FILE = "CURRENT"
 VERSION_FILE = "VERSION.json"
 MEETINGS_FILE = "meetings.json"  # {meeting id: digest of the record indexed}
@@ -43,7 +43,7 @@ def make_schema() -> Schema:
     """Return the schema: one document per utterance, carrying its meeting's fields."""
     return Schema(
         doc_id=ID(stored=True, unique=True),
-        meeting_id=ID(stored=True),
+        meeting_id=ID(stored=True, sortable=True),
         seq=NUMERIC(stored=True, sortable=True),
         kind=ID(stored=True, sortable=True),
         text=TEXT(analyzer=japanese_analyzer(), stored=True, phrase=True),
@@ -55,6 +55,7 @@ def make_schema() -> Schema:
         committee=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
         year=ID(stored=True, sortable=True),
+        month=ID(stored=True, sortable=True),
         title=STORED(),
         meeting_name=STORED(),
         url=STORED(),
@@ -69,6 +70,7 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
         "committee": meeting.committee or "",
         "date": meeting.date.isoformat() if meeting.date else "",
         "year": str(meeting.date.year) if meeting.date else "",
+        "month": meeting.date.strftime("%Y-%m") if meeting.date else "",
         "title": meeting.title,
         "meeting_name": meeting.meeting_name,
         "url": meeting.url,

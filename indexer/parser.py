@@ -11,12 +11,12 @@ from indexer.dates import find_date, find_times
 from indexer.html_lines import (STOP_LINE, Line, canonical_url, content_lines, main_content,
                                 page_title, parse_soup)
 from indexer.records import Meeting, Utterance, meeting_id_for
-from indexer.roles import ROLES, Speaker, is_role_word, parse_label
+from indexer.roles import ROLES, Speaker, is_role_word, parse_label, resolve_full_names
 
 log = logging.getLogger(__name__)
 
 # Bump when a parser change should re-parse every stored page on the next reindex.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 class ParseError(ValueError):
@@ -131,6 +131,8 @@ def parse_minutes(page: bytes | str, url: str | None = None, *,
     utterances = _utterances(meeting_id, record_lines)
     if not utterances:
         raise ParseError(url, "the record section holds no text")
+    for utterance, full in zip(utterances, resolve_full_names(header_text, [u.speaker for u in utterances])):
+        utterance.speaker = full
     meeting_name = fields.get("meeting_name") or _strip_record_suffix(title)
     agenda = _agenda(fields.get("agenda"), header_lines)
     return Meeting(

@@ -25,6 +25,8 @@ _ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()]{1,20}?)\s*[(（](?P<name>[^()（
 # 3番(山田太郎君) or 3番 山田太郎君
 _SEAT_NUMBER = re.compile(r"^[\d〇一二三四五六七八九十百]{1,6}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,60}[)）]\s*$")
+# 田中（晃）委員長: two members share a surname, told apart by the first character of the given name.
+_DISAMBIGUATED = re.compile(r"^(?P<surname>[^\s()（）]{1,4})[(（](?P<initial>[^\s()（）]{1,2})[)）](?P<title>\S{1,20})$")
 _MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会長", "副会長", "座長", "議長", "副議長"}
 _PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
 # A parenthesis after a role holds a name (議長(中村俊介君)) or an organisation (事務局(市)).
@@ -127,6 +129,11 @@ def parse_label(label: str) -> Speaker | None:
     label = re.sub(r"^[【\[［〔(（]\s*(.*?)\s*[】\]］〕)）]$", r"\1", label)
     if not label or len(label) > 60:
         return None
+    disambiguated = _DISAMBIGUATED.match(label)
+    if disambiguated:
+        role = canonical_role(disambiguated["title"])
+        if role:
+            return Speaker(role, f"{disambiguated['surname']}({disambiguated['initial']})", label)
     seat = _SEAT_NUMBER.match(label)
     if seat:
         return Speaker("議員", seat["name"].strip() or None, label)
@@ -180,3 +187,44 @@ def split_speech_label(text: str) -> tuple[str, str | None]:
         end = min(ends)
         return text[1 + end:].strip(), head[:end]
     return text, None
+
+
+_ATTENDEE = re.compile(r"(?P<name>[^\s君()（）、。:：]{1,12}(?: [^\s君()（）、。:：]{1,8})?)\s*君")
+
+
+def attendance_names(header_text: str) -> list[str]:
+    """Return the full names listed as "…君" in a council record's header (委員長山下 太郎君)."""
+    names = []
+    for line in header_text.splitlines():
+        for match in _ATTENDEE.finditer(line):
+            name = match["name"]
+            for role in _ROLE_SUFFIXES:  # 委員長山下 太郎 → 山下 太郎
+                if name.startswith(role) and len(name) > len(role):
+                    name = name[len(role):]
+                    break
+            names.append(name.strip())
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def resolve_full_names(header_text: str, speakers: list[str | None]) -> list[str | None]:
+    """Replace each surname label (山下) by the one full name in the attendance list that starts
+    with it (山下太郎); leave it when there are none or several."""
+    names = attendance_names(header_text)
+    resolved = []
+    for speaker in speakers:
+        if not speaker or " " in speaker:
+            resolved.append(speaker)
+            continue
+        initial = re.match(r"^(.+)\((.+)\)$", speaker)
+        if initial:
+            surname, first = initial.groups()
+            matches = {n.replace(" ", "") for n in names
+                       if n.replace(" ", "").startswith(surname) and
+                       n.replace(" ", "")[len(surname):].startswith(first)}
+            resolved.append(matches.pop() if len(matches) == 1 else speaker)
+            continue
+        matches = {n.replace(" ", "") for n in names
+                   if (n.split(" ")[0] == speaker if " " in n else n.startswith(speaker)) and
+                   n.replace(" ", "") != speaker}
+        resolved.append(matches.pop() if len(matches) == 1 else speaker)
+    return resolved

@@ -1,5 +1,6 @@
 """The shared corpora read into Meeting records (small files only; CI has ../shared too)."""
 
+import re
 import subprocess
 import sys
 
@@ -19,7 +20,8 @@ def test_tokyo_meetings_have_dates_roles_and_split_names():
     assert all(u.role for u in speeches)
     for u in speeches:
         if u.label.endswith("委員長") and not u.label.startswith("副"):
-            assert u.role == "委員長" and u.speaker and u.label.startswith(u.speaker)
+            surname = re.sub(r"[(（].*?[)）]", "", u.label[: -len("委員長")])
+            assert u.role == "委員長" and u.speaker and u.speaker.startswith(surname)
 
 
 def test_diet_speeches_group_into_meetings_without_the_header():
@@ -40,3 +42,15 @@ def test_index_benchmark_smoke_run(tmp_path):
                            "--procs", "1", "--json", str(report)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "ratio" in done.stdout and report.exists()
+
+
+def test_relevance_benchmark_smoke_run(tmp_path):
+    report = tmp_path / "relevance.json"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "eval_relevance.py"), "--limit", "3",
+                           "--json", str(report)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "| all |" in done.stdout
+    import json
+
+    summary = json.loads(report.read_text())["summary"]
+    assert set(summary["all"]) == {"janome", "bigram", "final"}

@@ -168,8 +168,9 @@ def test_council_record_without_labels():
     assert (meeting.start_time, meeting.end_time) == ("10:01", "11:20")
     assert meeting.agenda == ["道路の維持管理について"]
     assert speeches(meeting) == [
-        ("委員長", "山下", "ただいまから建設委員会を開会いたします。"),
-        ("委員", "佐々木", "舗装の補修について伺います。\n次に、街灯について伺います。"),
+        # Surname labels resolved to the full names of the attendance list.
+        ("委員長", "山下太郎", "ただいまから建設委員会を開会いたします。"),
+        ("委員", "佐々木一郎", "舗装の補修について伺います。\n次に、街灯について伺います。"),
         ("部長", "前田", "順次お答えいたします。"),
     ]
     assert narrative(meeting) == ["午前十一時二十分散会"]

@@ -47,3 +47,13 @@ def test_the_vocabulary_is_one_list_with_longer_roles_winning():
     assert canonical_role("副委員長") == "副委員長"
     assert canonical_role("産業労働局長") == "局長"
     assert len(ROLES) == len(set(ROLES))
+
+
+def test_surname_labels_resolve_to_the_one_full_name_in_the_attendance_list():
+    from indexer.roles import attendance_names, resolve_full_names
+
+    header = "出席委員 五名\n委員長山下 太郎君\n副委員長川口花子君\n理事いのつめまさみ君\n田中 晃君\n田中 健君"
+    assert attendance_names(header) == ["山下 太郎", "川口花子", "いのつめまさみ", "田中 晃", "田中 健"]
+    assert resolve_full_names(header, ["山下", "川口", "田中", "田中(晃)", "佐藤", None]) == [
+        "山下太郎", "川口花子", "田中", "田中晃", "佐藤", None]  # 田中 alone is ambiguous
+    assert parse_label("田中（晃）委員長").name == "田中(晃)"
