@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,8 @@ class SearchRequest:
     roles: list[str] = field(default_factory=list)
     committees: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
+    months: list[str] = field(default_factory=list)  # "YYYY-MM"
+    committee_like: str | None = None  # part of a committee name (the NDL API's nameOfMeeting)
     speaker: str | None = None
     date_from: date | None = None
     date_until: date | None = None
@@ -102,6 +105,17 @@ class SearchIndex:
                     old.close()
             return self._ix, self._generation
 
+    @contextmanager
+    def searcher(self):
+        """Yield a Whoosh searcher over the current generation."""
+        ix, _ = self._index()
+        with ix.searcher() as searcher:
+            yield searcher
+
+    def filter_query(self, request: SearchRequest, parsed: ParsedQuery, searcher):
+        """Return the filter query for a request's facets, speaker and dates."""
+        return _filters(request, parsed, searcher)
+
     def close(self) -> None:
         """Release the open index."""
         with self._lock:
@@ -171,13 +185,16 @@ def _filters(request: SearchRequest, parsed: ParsedQuery, searcher) -> wq.Query 
         "role": list(request.roles) + parsed.filters.get("role", []),
         "committee": list(request.committees) + parsed.filters.get("committee", []),
         "year": list(request.years) + parsed.filters.get("year", []),
+        "month": list(request.months),
     }
     for fieldname, values in wanted.items():
         if values:
             clauses.append(_any_of(fieldname, values))
     speakers = ([request.speaker] if request.speaker else []) + parsed.filters.get("speaker", [])
     for speaker in speakers:
-        clauses.append(_speaker_query(searcher, speaker))
+        clauses.append(_partial_query(searcher, "speaker", speaker))
+    if request.committee_like:
+        clauses.append(_partial_query(searcher, "committee", request.committee_like))
     if request.date_from or request.date_until:
         clauses.append(wq.TermRange(
             "date",
@@ -189,12 +206,12 @@ def _filters(request: SearchRequest, parsed: ParsedQuery, searcher) -> wq.Query 
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
 
-def _speaker_query(searcher, speaker: str) -> wq.Query:
-    """Match speakers whose name contains the given text (山田 finds 山田太郎)."""
-    wanted = normalize_name(speaker)
-    names = [term.decode("utf-8") for term in searcher.lexicon("speaker")]
-    matching = [name for name in names if name and wanted in normalize_name(name)]
-    return _any_of("speaker", matching) if matching else wq.NullQuery
+def _partial_query(searcher, fieldname: str, text: str) -> wq.Query:
+    """Match values of a facet field that contain the text, variants folded (山田 finds 山田太郎)."""
+    wanted = normalize_name(text)
+    values = [term.decode("utf-8") for term in searcher.lexicon(fieldname)]
+    matching = [value for value in values if value and wanted in normalize_name(value)]
+    return _any_of(fieldname, matching) if matching else wq.NullQuery
 
 
 def _hit(doc, score, parsed: ParsedQuery) -> Hit:

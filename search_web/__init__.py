@@ -17,7 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATA_DIR=os.environ.get("MINUTES_DATA_DIR", "data"),
         PAGE_SIZE=20,
-        JSON_AS_ASCII=False,
+        EXPORT_CAP=10_000,
+        FEED_SIZE=50,
     )
     if test_config:
         app.config.from_mapping(test_config)
@@ -25,7 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["minutes_search"] = SearchIndex(settings.index_dir, synonyms=settings.synonyms())
     app.json.ensure_ascii = False
 
-    from search_web import views
+    from search_web import api, exports, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(api.bp)
     return app

@@ -18,7 +18,8 @@ class FacetItem:
     toggle_url: str
 
 
-def _url(params: MultiDict) -> str:
+def query_url(params: MultiDict) -> str:
+    """Return "?a=1&b=2" for the parameters."""
     return "?" + urlencode(list(params.items(multi=True)))
 
 
@@ -32,7 +33,7 @@ def facet_items(args: MultiDict, param: str, counts: dict[str, int]) -> list[Fac
         params.pop("page", None)
         chosen = [v for v in selected if v != value] if value in selected else selected + [value]
         params.setlist(param, chosen)
-        items.append(FacetItem(value, counts.get(value, 0), value in selected, _url(params)))
+        items.append(FacetItem(value, counts.get(value, 0), value in selected, query_url(params)))
     return items
 
 
@@ -46,7 +47,7 @@ def page_links(args: MultiDict, page: int, total: int, page_size: int) -> list[t
     def link(number: int, label: str | None = None):
         params = MultiDict(args)
         params.setlist("page", [str(number)])
-        links.append((label or str(number), None if number == page else _url(params)))
+        links.append((label or str(number), None if number == page else query_url(params)))
 
     if page > 1:
         link(page - 1, "前へ")
@@ -65,4 +66,4 @@ def toggle_url(args: MultiDict, param: str, value: str) -> str:
         params.pop(param)
     else:
         params.setlist(param, [value])
-    return _url(params)
+    return query_url(params)

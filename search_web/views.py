@@ -1,117 +1,254 @@
-"""Search results and meeting pages."""
+"""The HTML pages: search results (by utterance, by meeting, KWIC), meetings, context, speakers."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
-from indexer.highlight import match_spans, mark
+from indexer import explore
+from indexer.highlight import mark, match_spans
 from indexer.index import IndexUnavailable
 from indexer.query import QueryError
-from indexer.search import SORTS, SearchIndex, SearchRequest
-from search_web.facets import facet_items, page_links, toggle_url
+from indexer.search import SearchIndex, SearchRequest
+from search_web.facets import facet_items, page_links, query_url, toggle_url
+from search_web.params import ParamError, asked, search_request
 
 bp = Blueprint("search", __name__)
 
 FACET_LABELS = {"committee": "会議", "role": "発言者の役職", "year": "年"}
-FILTER_PARAMS = {"role": "role", "committee": "committee", "year": "year"}
+VIEWS = ("utterance", "meeting", "kwic")
 
 
-def _engine() -> SearchIndex:
+def engine() -> SearchIndex:
+    """Return the app's search index."""
     return current_app.extensions["minutes_search"]
 
 
-def _date_arg(name: str) -> tuple[date | None, str | None]:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None, None
-    try:
-        return date.fromisoformat(value), None
-    except ValueError:
-        return None, f"日付は YYYY-MM-DD の形で入力してください（{value}）。"
+def unavailable(error: Exception):
+    """Answer with a friendly 503 page when no index can be opened."""
+    return render_template("error.html", message=f"検索インデックスを利用できません: {error}"), 503
+
+
+def _with(args: MultiDict, **changes) -> str:
+    """Return the search URL with some parameters changed (None removes one); the page resets."""
+    params = MultiDict(args)
+    params.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params.setlist(key, [value])
+    return url_for("search.index") + query_url(params)
 
 
 @bp.route("/")
 def index():
-    """Show the search box, and results with facets when a search was asked for."""
+    """Show the search box, and results with facets, trend chart and views when asked."""
     args = request.args
     page_size = current_app.config["PAGE_SIZE"]
     try:
         page = max(1, min(int(args.get("page", "1")), 500))
     except ValueError:
         page = 1
-    date_from, from_error = _date_arg("from")
-    date_until, until_error = _date_arg("until")
-    sort = args.get("sort", "relevance")
-    search_request = SearchRequest(
-        q=args.get("q", ""),
-        roles=args.getlist("role"),
-        committees=args.getlist("committee"),
-        years=args.getlist("year"),
-        speaker=args.get("speaker") or None,
-        date_from=date_from,
-        date_until=date_until,
-        sort=sort if sort in SORTS else "relevance",
-        offset=(page - 1) * page_size,
-        limit=page_size,
-        expand=args.get("expand") != "0",
-    )
-    asked = any(args.get(k) for k in ("q", "role", "committee", "year", "speaker", "from", "until"))
-    context = {"req": search_request, "args": args, "error": from_error or until_error,
-               "result": None, "facets": [], "pages": [], "page": page}
-    status = 200
-    if asked and not context["error"]:
-        try:
-            result = _engine().search(search_request)
-        except QueryError as error:
-            context["error"] = str(error)
-        except IndexUnavailable as error:
-            context["error"] = f"検索インデックスを利用できません: {error}"
-            status = 503
-        else:
-            context["result"] = result
-            context["facets"] = [
-                (name, FACET_LABELS[name], facet_items(args, FILTER_PARAMS[name], result.facets[name]))
-                for name in ("committee", "role", "year")
-            ]
-            context["pages"] = page_links(args, page, result.total, page_size)
-            context["expand_toggle"] = toggle_url(args, "expand", "0")
-    return render_template("search.html", **context), status
+    view = args.get("view", "utterance")
+    view = view if view in VIEWS else "utterance"
+    context = {"args": args, "error": None, "result": None, "facets": [], "pages": [], "page": page,
+               "view": view, "groups": None, "kwic": None, "chart": None}
+    try:
+        req = search_request(args, offset=(page - 1) * page_size, limit=page_size)
+    except ParamError as error:
+        context.update(req=SearchRequest(q=args.get("q", "")), error=str(error))
+        return render_template("search.html", **context)
+    context["req"] = req
+    if not asked(args):
+        return render_template("search.html", **context)
+    try:
+        result = engine().search(req)
+        total = result.total
+        if view == "meeting":
+            total, context["groups"] = explore.grouped_by_meeting(engine(), req)
+            context["meeting_total"] = total
+        elif view == "kwic":
+            context["kwic"] = [(hit, explore.kwic_lines(hit.text, result.parsed)) for hit in result.hits]
+        context["chart"] = _chart(req, args)
+    except QueryError as error:
+        context["error"] = str(error)
+        return render_template("search.html", **context)
+    except IndexUnavailable as error:
+        return unavailable(error)
+    context["result"] = result
+    context["facets"] = [(name, FACET_LABELS[name], facet_items(args, name, result.facets[name]))
+                         for name in ("committee", "role", "year")]
+    context["pages"] = page_links(args, page, total, page_size)
+    context["expand_toggle"] = toggle_url(args, "expand", "0")
+    context["view_links"] = {v: _with(args, view=None if v == "utterance" else v) for v in VIEWS}
+    return render_template("search.html", **context)
+
+
+def _chart(req: SearchRequest, args: MultiDict) -> dict:
+    period = "month" if args.get("period") == "month" else "year"
+    split = args.get("split") if args.get("split") in ("committee", "role") else None
+    data = explore.trend(engine(), req, period=period, split=split)
+
+    def link_for(when: str) -> str:
+        if period == "month":
+            return _with(args, month=when, view=args.get("view"))
+        return _with(args, year=when, view=args.get("view"))
+
+    title = f"{'月' if period == 'month' else '年'}ごとの該当件数"
+    return {"svg": Markup(explore.svg_bar_chart(data, link_for, title)) if data else None,
+            "period": period, "split": split,
+            "links": {"year": _with(args, period=None), "month": _with(args, period="month"),
+                      "none": _with(args, split=None), "committee": _with(args, split="committee"),
+                      "role": _with(args, split="role")}}
+
+
+@bp.route("/trend.svg")
+def trend_svg():
+    """Serve the trend chart alone as an SVG image."""
+    try:
+        req = search_request(request.args)
+        chart = _chart(req, request.args)
+    except (ParamError, QueryError) as error:
+        abort(400, str(error))
+    except IndexUnavailable as error:
+        return unavailable(error)
+    svg = str(chart["svg"] or '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>')
+    return Response(svg, mimetype="image/svg+xml")
+
+
+def _parsed_or_none(q: str, expand: bool):
+    if not q:
+        return None
+    try:
+        return engine().parse(SearchRequest(q=q, expand=expand))
+    except QueryError:
+        return None
+
+
+def _marked(doc: dict, parsed) -> dict:
+    spans = match_spans(doc["text"], parsed.patterns, parsed.substrings) if parsed else []
+    return {**doc, "html": Markup(mark(doc["text"], spans)), "hit": bool(spans),
+            "citation": citation(doc)}
+
+
+def citation(doc: dict) -> str:
+    """Return a one-line citation of an utterance: committee, date, speaker, title, permalink."""
+    who = "".join(p for p in (doc.get("role"), f"（{doc['speaker']}）" if doc.get("speaker") else "") if p)
+    link = url_for("search.meeting", meeting_id=doc["meeting_id"], _external=True) + f"#u{doc['seq']}"
+    return f"{doc.get('committee', '')} {doc.get('date', '')} {who or '記録'}「{doc.get('title', '')}」 {link}"
 
 
 @bp.route("/m/<meeting_id>")
 def meeting(meeting_id: str):
     """Show one meeting's whole record, each utterance with its own anchor, query matches marked."""
     try:
-        docs = _engine().meeting_documents(meeting_id)
+        docs = engine().meeting_documents(meeting_id)
     except IndexUnavailable as error:
-        return render_template("error.html", message=f"検索インデックスを利用できません: {error}"), 503
+        return unavailable(error)
     if not docs:
         abort(404)
     header = docs[0] if docs[0]["seq"] == 0 else None
-    utterances = [d for d in docs if d["seq"] > 0]
-    parsed = None
     q = request.args.get("q", "")
-    if q:
-        try:
-            parsed = _engine().parse(SearchRequest(q=q, expand=request.args.get("expand") != "0"))
-        except QueryError:
-            parsed = None
-    rendered = []
-    for doc in utterances:
-        spans = match_spans(doc["text"], parsed.patterns, parsed.substrings) if parsed else []
-        rendered.append({**doc, "html": Markup(mark(doc["text"], spans)), "hit": bool(spans)})
+    parsed = _parsed_or_none(q, request.args.get("expand") != "0")
+    utterances = [_marked(d, parsed) for d in docs if d["seq"] > 0]
     first = header or utterances[0]
     return render_template("meeting.html", meeting=first, details=(header or {}).get("meeting") or {},
-                           utterances=rendered, q=q, meeting_id=meeting_id)
+                           utterances=utterances, q=q, meeting_id=meeting_id)
+
+
+@bp.route("/m/<meeting_id>/u/<int:seq>")
+def utterance_context(meeting_id: str, seq: int):
+    """Show one utterance with the ones before and after it, and the answers to a question."""
+    try:
+        found = explore.context(engine(), meeting_id, seq)
+    except IndexUnavailable as error:
+        return unavailable(error)
+    if not found:
+        abort(404)
+    q = request.args.get("q", "")
+    parsed = _parsed_or_none(q, request.args.get("expand") != "0")
+    return render_template(
+        "context.html", meeting=found["meeting"], hit=_marked(found["hit"], parsed),
+        before=[_marked(d, parsed) for d in found["before"]], after=[_marked(d, parsed) for d in found["after"]],
+        answers=[_marked(d, parsed) for d in found["answers"]], q=q)
+
+
+@bp.route("/m/<meeting_id>/u/<int:seq>/cite.txt")
+def cite(meeting_id: str, seq: int):
+    """Return an utterance's citation as plain text."""
+    try:
+        docs = [d for d in engine().meeting_documents(meeting_id) if d["seq"] == seq]
+    except IndexUnavailable as error:
+        return unavailable(error)
+    if not docs:
+        abort(404)
+    return Response(citation(docs[0]) + "\n", mimetype="text/plain")
+
+
+@bp.route("/speakers")
+def speakers():
+    """List speakers, optionally those whose name contains ?name=."""
+    name = request.args.get("name", "")
+    try:
+        listed = explore.speakers(engine(), name)
+    except IndexUnavailable as error:
+        return unavailable(error)
+    return render_template("speakers.html", speakers=listed[:500], name=name, total=len(listed))
+
+
+@bp.route("/speaker/<path:name>")
+def speaker(name: str):
+    """Show a speaker's utterances by date with counts per committee."""
+    try:
+        profile = explore.speaker_profile(engine(), name)
+    except IndexUnavailable as error:
+        return unavailable(error)
+    if not profile["total"]:
+        abort(404)
+    return render_template("speaker.html", profile=profile)
+
+
+@bp.route("/meetings")
+def meetings():
+    """List every meeting with a plain link (for people and for web crawlers)."""
+    try:
+        listed = explore.all_meetings(engine())
+    except IndexUnavailable as error:
+        return unavailable(error)
+    return render_template("meetings.html", meetings=listed)
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    """List every meeting page for web search engines."""
+    try:
+        listed = explore.all_meetings(engine())
+    except IndexUnavailable as error:
+        return unavailable(error)
+    xml = render_template("sitemap.xml", meetings=listed)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.route("/robots.txt")
+def robots():
+    """Point crawlers at the sitemap; keep them off exports, feeds and the API."""
+    body = ("User-agent: *\nDisallow: /export\nDisallow: /api/\nDisallow: /feed\n"
+            f"Sitemap: {url_for('search.sitemap', _external=True)}\n")
+    return Response(body, mimetype="text/plain")
 
 
 @bp.app_errorhandler(404)
 def not_found(_error):
     """Answer unknown pages with a friendly page."""
     return render_template("error.html", message="ページが見つかりません。"), 404
+
+
+@bp.app_errorhandler(400)
+def bad_request(error):
+    """Answer bad parameters with a friendly page."""
+    return render_template("error.html", message=getattr(error, "description", "リクエストが正しくありません。")), 400
 
 
 @bp.app_errorhandler(500)
@@ -124,3 +261,9 @@ def server_error(_error):
 def hit_link(hit, q: str) -> str:
     """Link a hit to its place in the meeting page."""
     return url_for("search.meeting", meeting_id=hit.meeting_id, q=q or None) + f"#u{hit.seq}"
+
+
+@bp.app_template_filter("context_link")
+def context_link(hit, q: str) -> str:
+    """Link a hit to its context page (neighbours and answers)."""
+    return url_for("search.utterance_context", meeting_id=hit.meeting_id, seq=hit.seq, q=q or None)

@@ -1,0 +1,142 @@
+"""Alerts and bulk data for the current search: an Atom feed, CSV and JSON exports (streamed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
+from whoosh import sorting
+
+from indexer.index import IndexUnavailable
+from indexer.query import QueryError
+from indexer.search import SearchRequest
+from search_web.params import ParamError, search_request
+from search_web.views import citation, engine, unavailable
+
+bp = Blueprint("exports", __name__)
+
+FIELDS = ["meeting_id", "seq", "date", "committee", "title", "role", "speaker", "text", "permalink", "source_url"]
+
+
+def _request_from_args() -> SearchRequest:
+    try:
+        return search_request(request.args)
+    except ParamError as error:
+        abort(400, str(error))
+
+
+def _rows(req: SearchRequest, cap: int):
+    """Yield (total, row dict) for up to cap matches, in the request's order."""
+    parsed = engine().parse(req)
+    sortedby = None
+    if req.sort == "date_desc":
+        sortedby = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")]
+    elif req.sort == "date_asc":
+        sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("seq")]
+    with engine().searcher() as searcher:
+        results = searcher.search(parsed.query, filter=engine().filter_query(req, parsed, searcher),
+                                  limit=cap, sortedby=sortedby)
+        scored = results.scored_length()
+        total = len(results) if scored >= cap else scored  # count exactly only when the cap cut
+        for hit in results:
+            doc = dict(hit)
+            yield total, {
+                "meeting_id": doc["meeting_id"], "seq": doc["seq"], "date": doc.get("date", ""),
+                "committee": doc.get("committee", ""), "title": doc.get("title", ""),
+                "role": doc.get("role") or "", "speaker": doc.get("speaker") or "", "text": doc.get("text", ""),
+                "permalink": url_for("search.meeting", meeting_id=doc["meeting_id"], _external=True) + f"#u{doc['seq']}",
+                "source_url": doc.get("url", ""),
+            }
+
+
+def _checked(req: SearchRequest):
+    """Parse the query now, so a bad one is a 400 before streaming starts."""
+    try:
+        engine().parse(req)
+        with engine().searcher():
+            pass
+    except QueryError as error:
+        abort(400, str(error))
+
+
+@bp.route("/export.csv")
+def export_csv():
+    """Stream every matching utterance (up to the cap) as CSV, UTF-8 with a BOM for Excel."""
+    req = _request_from_args()
+    cap = current_app.config["EXPORT_CAP"]
+    try:
+        _checked(req)
+    except IndexUnavailable as error:
+        return unavailable(error)
+
+    def generate():
+        yield "\ufeff"
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+        writer.writeheader()
+        count = total = 0
+        for total, row in _rows(req, cap):
+            writer.writerow(row)
+            count += 1
+            if count % 200 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+        if total > count:
+            yield f"# truncated: {count} of {total} rows (the export cap is {cap}); narrow the search\r\n"
+
+    return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=minutes-export.csv",
+                             "X-Export-Cap": str(cap)})
+
+
+@bp.route("/export.json")
+def export_json():
+    """Stream every matching utterance (up to the cap) as JSON, saying whether it was cut."""
+    req = _request_from_args()
+    cap = current_app.config["EXPORT_CAP"]
+    try:
+        _checked(req)
+    except IndexUnavailable as error:
+        return unavailable(error)
+
+    def generate():
+        yield '{"records": ['
+        count = total = 0
+        for total, row in _rows(req, cap):
+            yield ("," if count else "") + json.dumps(row, ensure_ascii=False)
+            count += 1
+        meta = {"count": count, "total": total, "cap": cap, "truncated": total > count}
+        yield "], " + json.dumps(meta, ensure_ascii=False)[1:]
+
+    return Response(stream_with_context(generate()), mimetype="application/json",
+                    headers={"X-Export-Cap": str(cap)})
+
+
+@bp.route("/feed")
+def feed():
+    """Serve an Atom feed of the newest utterances matching the search, for alerts."""
+    req = _request_from_args()
+    req.sort = "date_desc"
+    req.limit = current_app.config["FEED_SIZE"]
+    try:
+        result = engine().search(req)
+    except QueryError as error:
+        abort(400, str(error))
+    except IndexUnavailable as error:
+        return unavailable(error)
+    entries = []
+    for hit in result.hits:
+        doc = {"meeting_id": hit.meeting_id, "seq": hit.seq, "committee": hit.committee, "date": hit.date,
+               "role": hit.role, "speaker": hit.speaker, "title": hit.title}
+        entries.append({"hit": hit, "citation": citation(doc),
+                        "link": url_for("search.meeting", meeting_id=hit.meeting_id, _external=True) + f"#u{hit.seq}"})
+    updated = max((h.date for h in result.hits), default="") or datetime.now(timezone.utc).date().isoformat()
+    xml = render_template("feed.xml", entries=entries, req=req, updated=updated,
+                          self_url=request.url, html_url=url_for("search.index", _external=True) +
+                          ("?" + request.query_string.decode() if request.query_string else ""))
+    return Response(xml, mimetype="application/atom+xml")
