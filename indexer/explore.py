@@ -191,8 +191,11 @@ def svg_bar_chart(data: dict[str, Counter], link_for, title: str, width: int = 7
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
                          f'font-size="10">{escape(period)}</text>')
     if len(series) > 1 or (series and series[0]):
-        for i, name in enumerate(series[:8]):
-            parts.append(f'<rect x="{left + i * 110}" y="4" width="10" height="10" fill="{colour[name]}"/>'
-                         f'<text x="{left + 14 + i * 110}" y="13" font-size="10">{escape(name[:12])}</text>')
+        x = left
+        for name in series[:8]:
+            label = name[:14]
+            parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour[name]}"/>'
+                         f'<text x="{x + 14}" y="13" font-size="10">{escape(label)}</text>')
+            x += 24 + 11 * len(label)
     parts.append("</svg>")
     return "".join(parts)

@@ -84,7 +84,8 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
         "start_time": meeting.start_time, "end_time": meeting.end_time,
         "utterances": len(meeting.utterances),
     }
-    yield {**common, "doc_id": f"{meeting.id}:0", "seq": 0, "kind": "meeting", "text": header,
+    # _boost: a header repeats the committee's name, so it would outrank what was said about it.
+    yield {**common, "_boost": 0.5, "doc_id": f"{meeting.id}:0", "seq": 0, "kind": "meeting", "text": header,
            "text_ngram": header, "role": NO_ROLE, "speaker": "", "label": None, "meeting": details}
     for utterance in meeting.utterances:
         yield {
