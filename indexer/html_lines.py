@@ -55,7 +55,9 @@ def canonical_url(soup: BeautifulSoup, base_url: str | None) -> str | None:
         rel = link.get("rel") or []
         rel = rel if isinstance(rel, list) else [rel]
         if "canonical" in (r.lower() for r in rel):
-            return urljoin(base_url or "", link["href"].strip())
+            canonical = urljoin(base_url or "", link["href"].strip())
+            if canonical.lower().startswith(("http://", "https://")):
+                return canonical
     return base_url
 
 

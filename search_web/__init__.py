@@ -13,21 +13,27 @@ from indexer.settings import Settings
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
+    from search_web.jsonsafe import SafeJSONProvider
+
+    Flask.json_provider_class = SafeJSONProvider
     app = Flask(__name__)
     app.config.from_mapping(
         DATA_DIR=os.environ.get("MINUTES_DATA_DIR", "data"),
         PAGE_SIZE=20,
         EXPORT_CAP=10_000,
         FEED_SIZE=50,
+        MAX_CONTENT_LENGTH=64 * 1024,  # nothing here takes a request body
+        MAX_QUERY_STRING=4096,
+        RATE_LIMIT_PER_MINUTE=120,  # per client, for the API, exports and feeds; 0 turns it off
     )
     if test_config:
         app.config.from_mapping(test_config)
     settings = Settings(Path(app.config["DATA_DIR"]).resolve())
     app.extensions["minutes_search"] = SearchIndex(settings.index_dir, synonyms=settings.synonyms())
-    app.json.ensure_ascii = False
 
-    from search_web import api, exports, views
+    from search_web import api, exports, safety, views
 
+    safety.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(api.bp)

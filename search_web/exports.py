@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
@@ -13,6 +12,7 @@ from whoosh import sorting
 from indexer.index import IndexUnavailable
 from indexer.query import QueryError
 from indexer.search import SearchRequest
+from search_web import jsonsafe
 from search_web.params import ParamError, search_request
 from search_web.views import citation, engine, unavailable
 
@@ -108,10 +108,10 @@ def export_json():
         yield '{"records": ['
         count = total = 0
         for total, row in _rows(req, cap):
-            yield ("," if count else "") + json.dumps(row, ensure_ascii=False)
+            yield ("," if count else "") + jsonsafe.dumps(row)
             count += 1
         meta = {"count": count, "total": total, "cap": cap, "truncated": total > count}
-        yield "], " + json.dumps(meta, ensure_ascii=False)[1:]
+        yield "], " + jsonsafe.dumps(meta)[1:]
 
     return Response(stream_with_context(generate()), mimetype="application/json",
                     headers={"X-Export-Cap": str(cap)})

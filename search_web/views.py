@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -27,7 +27,8 @@ def engine() -> SearchIndex:
 
 def unavailable(error: Exception):
     """Answer with a friendly 503 page when no index can be opened."""
-    return render_template("error.html", message=f"検索インデックスを利用できません: {error}"), 503
+    return render_template("error.html", message=f"検索インデックスを利用できません: {error}",
+                           request_id=getattr(g, "request_id", "")), 503
 
 
 def _with(args: MultiDict, **changes) -> str:
@@ -251,10 +252,10 @@ def bad_request(error):
     return render_template("error.html", message=getattr(error, "description", "リクエストが正しくありません。")), 400
 
 
-@bp.app_errorhandler(500)
-def server_error(_error):
-    """Answer unexpected failures without showing a stack trace."""
-    return render_template("error.html", message="内部エラーが発生しました。時間をおいて再度お試しください。"), 500
+@bp.app_template_filter("safe_url")
+def safe_url(url: str | None) -> str | None:
+    """Return the url if it is http(s), else None: a page's javascript: link never becomes ours."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
 @bp.app_template_filter("hit_link")
