@@ -96,3 +96,47 @@ def test_kwic_view_and_a_chart_bar_link(page, server):
     bar.click()
     page.wait_for_load_state()
     assert "year=" in page.url and page.locator("table.kwic").count() == 1
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    from datetime import date
+
+    from indexer.index import build_index
+    from indexer.records import Meeting, Utterance
+    from search_web import create_app
+    from tests.test_safety import PAYLOADS
+
+    data = tmp_path_factory.mktemp("hostile-browser")
+    utterances = [Utterance("x1", i + 1, "委員", p, f"防災について {p} 以上です。") for i, p in enumerate(PAYLOADS)]
+    build_index([Meeting(id="x1", url="javascript:window.__xss=5", title=f"防災会議 {PAYLOADS[1]}",
+                         committee=PAYLOADS[0], date=date(2024, 1, 1), agenda=[PAYLOADS[3]],
+                         utterances=utterances)], data / "index")
+    app = create_app({"DATA_DIR": str(data)})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def test_script_payloads_in_pages_names_and_queries_never_run(browser, hostile_server):
+    from urllib.parse import quote
+
+    from tests.test_safety import PAYLOADS
+
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    paths = ["/?q=防災", "/?q=防災&view=kwic", "/?q=防災&view=meeting", "/m/x1", "/m/x1/u/2", "/speakers",
+             "/meetings"] + ["/?q=" + quote(p) for p in PAYLOADS]
+    for path in paths:
+        page.goto(hostile_server + path)
+        assert page.evaluate("typeof window.__xss") == "undefined", path
+        assert page.locator("img, svg[onload], script, [onerror]").count() == 0, path
+    # Clicking every link on the meeting page never runs the page's javascript: url.
+    page.goto(hostile_server + "/m/x1")
+    hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+    assert not any(h and h.lower().startswith("javascript:") for h in hrefs)
+    assert not dialogs
+    context.close()
