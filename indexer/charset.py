@@ -43,14 +43,17 @@ def decode_html(raw: bytes, declared: str | None = None) -> str:
             return raw.decode(encoding, errors="replace").lstrip("\ufeff")
     meta = _META_CHARSET.search(raw[:8192])
     tried = []
-    for name in (declared, meta.group(1).decode("ascii") if meta else None, "utf_8"):
+    for name in (declared, meta.group(1).decode("ascii", errors="replace") if meta else None, "utf_8"):
         codec = _codec(name)
         if codec and codec not in tried:
             tried.append(codec)
             try:
                 return raw.decode(codec)
             except UnicodeDecodeError:
-                continue
+                # A few stray bad bytes in an otherwise right charset: keep the page, mark them.
+                text = raw.decode(codec, errors="replace")
+                if text.count("\ufffd") <= max(3, len(text) // 1000):
+                    return text
     best = from_bytes(raw, cp_isolation=list(_CANDIDATES)).best()
     if best is not None:
         return str(best)

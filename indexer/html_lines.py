@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 from indexer.analysis import normalize_text
 
@@ -46,7 +47,10 @@ class Line:
 
 def parse_soup(html: str) -> BeautifulSoup:
     """Parse HTML leniently (lxml copes with unclosed tags and broken nesting)."""
-    return BeautifulSoup(html, "lxml")
+    # NUL characters make lxml drop the rest of a text node; feeds and XML are parsed as HTML too.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(html.replace("\x00", ""), "lxml")
 
 
 def canonical_url(soup: BeautifulSoup, base_url: str | None) -> str | None:

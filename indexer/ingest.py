@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.charset import charset_from_content_type
-from indexer.parser import PARSER_VERSION, NotMinutesError, ParseError, parse_minutes
+from indexer.parser import PARSER_VERSION, NotMinutesError, ParseError, parse_minutes, time_limit
+
+PARSE_SECONDS = 60.0  # per page; a page that takes longer is reported and skipped
 from indexer.raw_store import RawPage, RawStore
 from indexer.record_store import RecordStore
 from indexer.settings import Settings
@@ -47,11 +49,13 @@ def html_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def parse_page(raw: RawStore, records: RecordStore, page: RawPage, report: IngestReport) -> None:
+def parse_page(raw: RawStore, records: RecordStore, page: RawPage, report: IngestReport,
+               seconds: float = PARSE_SECONDS) -> None:
     """Parse one stored page into the record store, recording the outcome in the manifest."""
     try:
-        meeting = parse_minutes(raw.body(page), page.final_url or page.url,
-                                charset=charset_from_content_type(page.content_type))
+        with time_limit(seconds, page.url):
+            meeting = parse_minutes(raw.body(page), page.final_url or page.url,
+                                    charset=charset_from_content_type(page.content_type))
     except NotMinutesError as error:
         raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=PARSER_VERSION)
         report.failed.append((page.url, str(error)))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from indexer.charset import decode_html
@@ -16,7 +19,8 @@ from indexer.roles import ROLES, Speaker, is_role_word, parse_label, resolve_ful
 log = logging.getLogger(__name__)
 
 # Bump when a parser change should re-parse every stored page on the next reindex.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
+MAX_PAGE_BYTES = 30_000_000  # larger "pages" are refused with a clear error, never parsed
 
 
 class ParseError(ValueError):
@@ -30,6 +34,25 @@ class ParseError(ValueError):
 
 class NotMinutesError(ParseError):
     """The page is not a minutes page (no record section and no speaker labels)."""
+
+
+@contextmanager
+def time_limit(seconds: float, url: str | None):
+    """Raise ParseError if the block runs longer than seconds (main thread only; elsewhere no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(_signum, _frame):
+        raise ParseError(url, f"parsing took longer than {seconds:g} s; the page was skipped")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # Header labels and the Meeting field each one fills.
@@ -96,6 +119,9 @@ class _Turn:
 def parse_minutes(page: bytes | str, url: str | None = None, *,
                   charset: str | None = None) -> Meeting:
     """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why."""
+    size = len(page)
+    if size > MAX_PAGE_BYTES:
+        raise ParseError(url, f"the page is {size:,} bytes, over the {MAX_PAGE_BYTES:,}-byte limit")
     html = decode_html(page, charset) if isinstance(page, bytes) else page
     if not html.strip():
         raise NotMinutesError(url, "the page is empty")
