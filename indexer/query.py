@@ -227,7 +227,12 @@ class _Parser:
         words = sequence_query(tokens)
         exact = None
         word_start = False
-        if self.mode == "bigram" or (self.mode == "final" and (len(tokens) > 1 or not tokens[0].known)):
+        # Words Janome may read differently alone than in a sentence also match as exact text:
+        # compounds it splits, words it does not know, inflected words (伺い alone is a noun, in
+        # 伺います a verb), and anything quoted.
+        uncertain = (len(tokens) > 1 or not tokens[0].known or quoted
+                     or not tokens[0].part_of_speech.startswith("名詞"))
+        if self.mode == "bigram" or (self.mode == "final" and uncertain):
             # A kanji query must begin where a word begins: 京都 never matches inside 東京都.
             word_start = self.mode == "final" and _is_kanji(fold_chars(text)[0][:1] or " ")
             exact = substring_query(text, word_start)
