@@ -186,7 +186,7 @@ def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: i
     try:
         if current is None:
             raise IndexUnavailable("no current generation")
-        open_generation(index_dir, current)[0].close()
+        open_generation(index_dir, current)[0].close()  # a damaged current means a full build
         indexed = json.loads((index_dir / current / MEETINGS_FILE).read_text(encoding="utf-8"))
         version = read_version(index_dir / current)
     except (IndexUnavailable, FileNotFoundError, ValueError, OSError) as error:
@@ -291,4 +291,38 @@ def open_generation(index_dir: Path, name: str | None = None):
             f"analyzer {version.get('analyzer_version')}; this version needs {SCHEMA_VERSION} / "
             f"{ANALYZER_VERSION}: run `minutes index` again"
         )
-    return whoosh_index.open_dir(str(path)), name
+    try:
+        ix = whoosh_index.open_dir(str(path))
+        with ix.searcher() as searcher:
+            count = searcher.doc_count()
+    except Exception as error:  # whoosh raises many kinds on damaged files
+        raise IndexUnavailable(f"index generation {name} is damaged ({type(error).__name__}: {error})") from error
+    if count != version.get("documents"):
+        ix.close()
+        raise IndexUnavailable(f"index generation {name} is damaged: {count} documents, "
+                               f"its VERSION.json says {version.get('documents')}")
+    return ix, name
+
+
+def open_best_generation(index_dir: Path):
+    """Open the current generation, or if it is missing or damaged the newest older one that opens.
+
+    Returns (index, name, problem) where problem says why the current one was passed over, or None.
+    """
+    index_dir = Path(index_dir)
+    current = current_generation(index_dir)
+    try:
+        ix, name = open_generation(index_dir, current)
+        return ix, name, None
+    except IndexUnavailable as error:
+        problem = str(error)
+    for name in reversed(generations(index_dir)):
+        if name == current:
+            continue
+        try:
+            ix, name = open_generation(index_dir, name)
+        except IndexUnavailable:
+            continue
+        log.error("%s; serving the previous generation %s instead", problem, name)
+        return ix, name, problem
+    raise IndexUnavailable(problem)

@@ -13,7 +13,7 @@ from whoosh import sorting
 
 from indexer.analysis import normalize_name
 from indexer.highlight import snippet
-from indexer.index import NO_ROLE, current_generation, open_generation
+from indexer.index import NO_ROLE, current_generation, open_best_generation
 from indexer.query import ParsedQuery, parse_query
 from indexer.synonyms import Synonyms
 
@@ -94,16 +94,24 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._ix = None
         self._generation: str | None = None
+        self._marker: str | None = None  # what CURRENT said when the open index was chosen
+        self.problem: str | None = None  # why the current generation is not the one served
 
     def _index(self):
-        generation = current_generation(self.index_dir)
+        marker = current_generation(self.index_dir)
         with self._lock:
-            if self._ix is None or generation != self._generation:
-                ix, name = open_generation(self.index_dir, generation)
-                old, self._ix, self._generation = self._ix, ix, name
+            if self._ix is None or marker != self._marker:
+                ix, name, problem = open_best_generation(self.index_dir)
+                old, self._ix, self._generation, self._marker = self._ix, ix, name, marker
+                self.problem = problem
                 if old is not None:
                     old.close()
             return self._ix, self._generation
+
+    def check(self) -> tuple[str, str | None]:
+        """Open the index now; return (generation served, why the current one was passed over)."""
+        _, generation = self._index()
+        return generation, self.problem
 
     @contextmanager
     def searcher(self):

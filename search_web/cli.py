@@ -25,7 +25,23 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     Example: minutes serve --port 5000
     """
     app = create_app({"DATA_DIR": str(settings_of(ctx).data_dir)})
+    report_index_health(app)
     app.run(host=host, port=port)
+
+
+def report_index_health(app) -> None:
+    """Say at start-up which index generation is served, and why if it is not the current one."""
+    from indexer.index import IndexUnavailable
+
+    try:
+        generation, problem = app.extensions["minutes_search"].check()
+    except IndexUnavailable as error:
+        click.echo(f"minutes: no usable index yet ({error}); pages will say so until one is built", err=True)
+        return
+    if problem:
+        click.echo(f"minutes: WARNING: {problem}; serving the previous generation {generation}", err=True)
+    else:
+        click.echo(f"minutes: serving index generation {generation}", err=True)
 
 
 @main.command()
