@@ -24,21 +24,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
 _SPACES = re.compile(r"[ \t]+")
 
 _local = threading.local()
+_janome_lock = threading.Lock()
+_janome_tokenizer = None
 
 
-def _janome():
-    # Janome loads its dictionary once per process; a Tokenizer per thread keeps lattices apart.
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        from janome.tokenizer import Tokenizer as JanomeTokenizer
+def _janome_tokens(text: str) -> list:
+    """Tokenize with the process's one Janome tokenizer (a lock keeps threads from sharing a lattice;
+    a tokenizer per thread would cost each web-server thread tens of megabytes)."""
+    global _janome_tokenizer
+    with _janome_lock:
+        if _janome_tokenizer is None:
+            from janome.tokenizer import Tokenizer as JanomeTokenizer
 
-        tokenizer = _local.tokenizer = JanomeTokenizer()
-    return tokenizer
+            _janome_tokenizer = JanomeTokenizer()
+        return list(_janome_tokenizer.tokenize(text))
 
 
-def morphemes(text: str):
-    """Yield Janome's morphemes for text (surface, part_of_speech, base_form)."""
-    return _janome().tokenize(text)
+def morphemes(text: str) -> list:
+    """Return Janome's morphemes for text (surface, part_of_speech, base_form)."""
+    return _janome_tokens(text)
 
 
 def normalize_text(text: str) -> str:
@@ -124,7 +128,7 @@ def analyze(text: str) -> list[AnalyzedToken]:
 def _analyze(text: str) -> Iterator[AnalyzedToken]:
     offset = 0
     position = -1
-    for token in _janome().tokenize(text):
+    for token in _janome_tokens(text):
         surface = token.surface
         start, offset = offset, offset + len(surface)
         pos_tags = token.part_of_speech

@@ -69,6 +69,13 @@ class FakeCitySite:
             "/kaigi/pnews.html": (NOT_MINUTES.encode(), html),
             "/private/p9.html": ((SAMPLE / "p007.html").read_bytes(), html),
             "/about.html": (b"<html><body>about</body></html>", html),
+            "/kaigi/hostile-links.html": (listing([
+                "http://10.0.0.1/kaigi/p1.html", "http://192.168.1.1/kaigi/p2.html", "http://169.254.169.254/latest/",
+                "http://[::1]/kaigi/p3.html", "file:///etc/passwd", "ftp://127.0.0.1/kaigi/p4.html",
+                "gopher://127.0.0.1/", "data:text/html,<p>x</p>", "javascript:alert(1)",
+                "//evil.example/kaigi/p5.html", "http://127.0.0.1.evil.example/kaigi/p6.html",
+                "pendless.html", "private-redirect.html",
+            ]).encode(), html),
         }
 
     def set_page(self, path: str, body: bytes) -> None:
@@ -124,6 +131,14 @@ class FakeCitySite:
                     return self._send(429, b"slow down", {"Retry-After": "1"})
                 if path == "/kaigi/pslow.html":
                     time.sleep(site.slow_seconds)
+                if path == "/kaigi/pendless.html":
+                    return self._endless()
+                if path == "/kaigi/private-redirect.html":
+                    return self._send(302, headers={"Location": "http://10.0.0.1/kaigi/p1.html"})
+                if path.startswith("/kaigi/loop"):
+                    n = int(parse_qs(parts.query).get("n", ["0"])[0])
+                    links = [f"/kaigi/loop.html?n={n + 1}", "/kaigi/loop.html?n=0", "/kaigi/hostile-links.html"]
+                    return self._send(200, listing(links).encode(), {"Content-Type": "text/html"})
                 if page is None:
                     return self._send(404, b"not found")
                 body, content_type = page
@@ -132,6 +147,20 @@ class FakeCitySite:
                     return self._send(304, headers={"ETag": etag})
                 self._send(200, body, {"Content-Type": content_type, "ETag": etag,
                                        "Last-Modified": "Wed, 01 Oct 2025 00:00:00 GMT"})
+
+            def _endless(self):
+                """Stream a body that never ends (until the client hangs up)."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"<p>" + "延々と続く発言。".encode() * 500 + b"</p>"
+                try:
+                    for _ in range(100_000):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                site.requests.append((self.path, 200))
 
             def _api(self, query: dict):
                 start = int(query.get("startRecord", ["1"])[0])

@@ -131,3 +131,15 @@ def test_reindex_killed_at_random_points_keeps_a_working_index(tmp_path):
 @pytest.mark.slow
 def test_twenty_kills(tmp_path):
     _kill_loop(20, tmp_path)
+
+
+def test_load_smoke_under_waitress_has_no_errors(tmp_path):
+    import json
+
+    report = tmp_path / "load.json"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load.py"), "--seconds", "3", "--clients", "4",
+                           "--reindex-every", "1.5", "--json", str(report)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(report.read_text())
+    assert result["errors"] == 0 and result["requests"] > 0 and result["reindexes"] >= 1

@@ -255,3 +255,36 @@ delay_seconds = 0
                                  text=True, timeout=120)
     assert blocked.returncode == 75 and "another reindex is running" in blocked.stderr
     assert "another crawl or reindex is running" in logs[0].read_text()
+
+
+def test_crawler_never_leaves_the_allowed_hosts_and_bounds_every_response(site, tmp_path):
+    import tracemalloc
+
+    profile = profile_for(site, start_urls=[site.base + "/kaigi/hostile-links.html"],
+                          listing_patterns=[r"/kaigi/hostile-links\.html$"],
+                          minutes_patterns=[r"/kaigi/p[^/]*\.html$"], max_bytes=1_000_000, timeout_seconds=5)
+    tracemalloc.start()
+    summary = crawl(Settings(tmp_path), [profile])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    refused = set(summary.refused)
+    for url in ("http://10.0.0.1/kaigi/p1.html", "http://192.168.1.1/kaigi/p2.html",
+                "http://169.254.169.254/latest/", "http://[::1]/kaigi/p3.html", "file:///etc/passwd",
+                "ftp://127.0.0.1/kaigi/p4.html", "http://evil.example/kaigi/p5.html",
+                "http://127.0.0.1.evil.example/kaigi/p6.html"):
+        assert url in refused, url
+    assert any("10.0.0.1" in r and "redirect" in r for r in refused)  # the redirect to a private address
+    reasons = " ".join(reason for _, reason in summary.failed)
+    assert "pendless.html" in reasons and "cap" in reasons
+    assert peak < 30_000_000  # the endless body was cut at the 1 MB cap, not buffered
+    requested = {path for path, _ in site.requests}
+    assert not any("passwd" in p or "evil" in p for p in requested)
+
+
+def test_a_listing_that_links_to_itself_forever_ends(site, tmp_path):
+    profile = profile_for(site, start_urls=[site.base + "/kaigi/loop.html?n=0"],
+                          listing_patterns=[r"/kaigi/loop\.html"], minutes_patterns=[], max_pages=25)
+    started = time.monotonic()
+    summary = crawl(Settings(tmp_path), [profile])
+    assert site.count("/kaigi/loop.html") == 25  # each new ?n= is a new page; max_pages stops it
+    assert time.monotonic() - started < 30 and not summary.failed
