@@ -288,3 +288,21 @@ def test_a_listing_that_links_to_itself_forever_ends(site, tmp_path):
     summary = crawl(Settings(tmp_path), [profile])
     assert site.count("/kaigi/loop.html") == 25  # each new ?n= is a new page; max_pages stops it
     assert time.monotonic() - started < 30 and not summary.failed
+
+
+def test_two_reindexes_started_together_one_runs_one_exits(site, tmp_path):
+    config = tmp_path / "sites.toml"
+    config.write_text(f"""[[site]]
+name = "test"
+start_urls = ["{site.base}/kaigi/list2.html"]
+allowed_hosts = ["127.0.0.1"]
+listing_patterns = ['/kaigi/list\\d+\\.html$']
+minutes_patterns = ['/kaigi/p4\\.html$']
+delay_seconds = 0.5
+""", encoding="utf-8")
+    env = {**os.environ, "MINUTES_DATA_DIR": str(tmp_path / "data")}
+    both = [subprocess.Popen(_cli("reindex", "--config", str(config)), env=env, cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = sorted((p.wait(timeout=120), p.stderr.read()) for p in both)
+    assert [code for code, _ in outcomes] == [0, 75]
+    assert "another crawl or reindex is running" in outcomes[1][1]
