@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from indexer.analysis import analyze, fold_chars
@@ -26,12 +27,29 @@ def _substring_spans(text: str, tokens, substrings: list[Substring]) -> list[tup
     return spans
 
 
-def match_spans(text: str, patterns: list[Pattern],
-                substrings: list[Substring] = ()) -> list[tuple[int, int]]:
-    """Return merged (start, end) character spans where any pattern or substring occurs in text."""
+@dataclass(frozen=True)
+class StoredToken:
+    """A term read back from the index's term vector: term, position and character span."""
+
+    term: str
+    pos: int
+    start: int
+    end: int
+
+
+def tokens_from_vector(pairs) -> list[StoredToken]:
+    """Turn (term, [(pos, start, end), ...]) pairs of a "characters" term vector into tokens."""
+    tokens = [StoredToken(term, pos, start, end) for term, places in pairs for pos, start, end in places]
+    return sorted(tokens, key=lambda t: t.pos)
+
+
+def match_spans(text: str, patterns: list[Pattern], substrings: list[Substring] = (),
+                tokens=None) -> list[tuple[int, int]]:
+    """Return merged (start, end) character spans where any pattern or substring occurs in text;
+    tokens, when given (from the term vector), spare analysing the text again."""
     if not patterns and not substrings:
         return []
-    tokens = analyze(text)
+    tokens = analyze(text) if tokens is None else tokens
     by_position = {t.pos: t for t in tokens}
     spans: list[tuple[int, int]] = _substring_spans(text, tokens, list(substrings))
     for token in tokens:
@@ -68,9 +86,9 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
 
 
 def snippet(text: str, patterns: list[Pattern], width: int = 160,
-            substrings: list[Substring] = ()) -> str:
+            substrings: list[Substring] = (), tokens=None) -> str:
     """Return an HTML snippet of about width characters around the first match, matches marked."""
-    spans = match_spans(text, patterns, substrings)
+    spans = match_spans(text, patterns, substrings, tokens)
     if len(text) <= width:
         return mark(text, spans)
     anchor = spans[0][0] if spans else 0

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
+from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
@@ -28,7 +29,7 @@ from indexer.records import Meeting
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CURRENT_FILE = "CURRENT"
 VERSION_FILE = "VERSION.json"
 MEETINGS_FILE = "meetings.json"  # {meeting id: digest of the record indexed}
@@ -46,7 +47,8 @@ def make_schema() -> Schema:
         meeting_id=ID(stored=True, sortable=True),
         seq=NUMERIC(stored=True, sortable=True),
         kind=ID(stored=True, sortable=True),
-        text=TEXT(analyzer=japanese_analyzer(), stored=True, phrase=True),
+        # Term vectors with character spans let highlights skip re-analysing each hit's text.
+        text=TEXT(analyzer=japanese_analyzer(), stored=True, phrase=True, vector=formats.Characters()),
         # The same text as folded character bigrams: exact substrings for compounds and unknown words.
         text_ngram=TEXT(analyzer=bigram_analyzer(), stored=False, phrase=True),
         role=ID(stored=True, sortable=True),

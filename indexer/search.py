@@ -12,7 +12,7 @@ from whoosh import query as wq
 from whoosh import sorting
 
 from indexer.analysis import normalize_name
-from indexer.highlight import snippet
+from indexer.highlight import snippet, tokens_from_vector
 from indexer.index import NO_ROLE, current_generation, open_best_generation
 from indexer.query import ParsedQuery, parse_query
 from indexer.synonyms import Synonyms
@@ -152,7 +152,7 @@ class SearchIndex:
             total = sum(kinds.values())
             facet_counts = {name: _sorted_counts(results.groups(name)) for name in FACET_FIELDS}
             # Slice to the page before touching stored fields: highlighting re-analyses each text.
-            hits = [_hit(results[i], results.score(i), parsed)
+            hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i)))
                     for i in range(offset, min(offset + limit, results.scored_length()))]
         return SearchResult(request, total, hits, facet_counts, parsed, generation)
 
@@ -168,11 +168,17 @@ class SearchIndex:
         """Parse the request's query with this index's synonyms."""
         return parse_query(request.q, synonyms=self.synonyms, expand=request.expand, mode=request.mode)
 
-    def meeting_documents(self, meeting_id: str) -> list[dict]:
-        """Return every stored document of one meeting in order (header first)."""
+    def meeting_documents(self, meeting_id: str, tokens: bool = False) -> list[dict]:
+        """Return every stored document of one meeting in order (header first); with tokens, each
+        carries its stored terms under "_tokens" for highlighting."""
         ix, _ = self._index()
         with ix.searcher() as searcher:
-            docs = [dict(d) for d in searcher.documents(meeting_id=meeting_id)]
+            docs = []
+            for docnum in searcher.document_numbers(meeting_id=meeting_id):
+                doc = dict(searcher.stored_fields(docnum))
+                if tokens:
+                    doc["_tokens"] = stored_tokens(searcher, docnum)
+                docs.append(doc)
         return sorted(docs, key=lambda d: d["seq"])
 
 
@@ -222,7 +228,23 @@ def _partial_query(searcher, fieldname: str, text: str) -> wq.Query:
     return _any_of(fieldname, matching) if matching else wq.NullQuery
 
 
-def _hit(doc, score, parsed: ParsedQuery) -> Hit:
+def stored_tokens(searcher, docnum: int):
+    """Return a document's terms with positions and spans from its term vector (None if absent)."""
+    if not searcher.has_vector(docnum, "text"):
+        return None
+    # Read the matcher directly: whoosh3 3.54's vector_as decodes with the field's posting format
+    # (Positions) instead of its vector format (Characters).
+    vector = searcher.vector(docnum, "text")
+    decode = vector.format.decoder("characters")
+    pairs = []
+    while vector.is_active():
+        term = vector.id()
+        pairs.append((term.decode("utf-8") if isinstance(term, bytes) else term, decode(vector.value())))
+        vector.next()
+    return tokens_from_vector(pairs)
+
+
+def _hit(doc, score, parsed: ParsedQuery, tokens=None) -> Hit:
     text = doc.get("text", "")
     return Hit(
         meeting_id=doc["meeting_id"],
@@ -236,6 +258,6 @@ def _hit(doc, score, parsed: ParsedQuery) -> Hit:
         title=doc.get("title", ""),
         url=doc.get("url", ""),
         text=text,
-        snippet=snippet(text, parsed.patterns, substrings=parsed.substrings),
+        snippet=snippet(text, parsed.patterns, substrings=parsed.substrings, tokens=tokens),
         score=score,
     )

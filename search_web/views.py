@@ -129,7 +129,7 @@ def _parsed_or_none(q: str, expand: bool):
 
 
 def _marked(doc: dict, parsed) -> dict:
-    spans = match_spans(doc["text"], parsed.patterns, parsed.substrings) if parsed else []
+    spans = match_spans(doc["text"], parsed.patterns, parsed.substrings, doc.get("_tokens")) if parsed else []
     return {**doc, "html": Markup(mark(doc["text"], spans)), "hit": bool(spans),
             "citation": citation(doc)}
 
@@ -145,7 +145,7 @@ def citation(doc: dict) -> str:
 def meeting(meeting_id: str):
     """Show one meeting's whole record, each utterance with its own anchor, query matches marked."""
     try:
-        docs = engine().meeting_documents(meeting_id)
+        docs = engine().meeting_documents(meeting_id, tokens=bool(request.args.get("q")))
     except IndexUnavailable as error:
         return unavailable(error)
     if not docs:
