@@ -52,23 +52,25 @@ def _rows(req: SearchRequest, cap: int):
             }
 
 
-def _checked(req: SearchRequest):
-    """Parse the query now, so a bad one is a 400 before streaming starts."""
+def _export_request() -> SearchRequest:
+    """Return the export's request, checked now so a bad query is a 400 before streaming starts
+    (IndexUnavailable propagates to the caller)."""
+    req = _request_from_args()
     try:
         engine().parse(req)
         with engine().searcher():
             pass
     except QueryError as error:
         abort(400, str(error))
+    return req
 
 
 @bp.route("/export.csv")
 def export_csv():
     """Stream every matching utterance (up to the cap) as CSV, UTF-8 with a BOM for Excel."""
-    req = _request_from_args()
     cap = current_app.config["EXPORT_CAP"]
     try:
-        _checked(req)
+        req = _export_request()
     except IndexUnavailable as error:
         return unavailable(error)
 
@@ -97,10 +99,9 @@ def export_csv():
 @bp.route("/export.json")
 def export_json():
     """Stream every matching utterance (up to the cap) as JSON, saying whether it was cut."""
-    req = _request_from_args()
     cap = current_app.config["EXPORT_CAP"]
     try:
-        _checked(req)
+        req = _export_request()
     except IndexUnavailable as error:
         return unavailable(error)
 

@@ -189,24 +189,27 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path):
         pass
 
 
+def write_config(path, site: FakeCitySite, start: str, listing: str, minutes: str, **options) -> Path:
+    """Write a one-site minutes.toml for the fake site; options are extra keys (numbers)."""
+    extra = "".join(f"{key} = {value}\n" for key, value in options.items())
+    path.write_text(f"""[[site]]
+name = "test"
+start_urls = ["{site.base}{start}"]
+allowed_hosts = ["127.0.0.1"]
+listing_patterns = ['{listing}']
+minutes_patterns = ['{minutes}']
+{extra}""", encoding="utf-8")
+    return path
+
+
 def _cli(*args, env=None):
     return [sys.executable, "-m", "search_web.cli", *args]
 
 
 def test_reindex_killed_part_way_leaves_the_old_index_and_the_next_run_completes(site, tmp_path):
-    config = tmp_path / "sites.toml"
-    config.write_text(f"""[[site]]
-name = "test"
-start_urls = ["{site.base}/kaigi/index.html"]
-allowed_hosts = ["127.0.0.1"]
-listing_patterns = ['/kaigi/(index|list\\d+)\\.html$']
-minutes_patterns = ['/kaigi/p[^/]*\\.html$']
-delay_seconds = 0.25
-timeout_seconds = 0.5
-max_bytes = 200000
-retries = 1
-backoff_seconds = 0.01
-""", encoding="utf-8")
+    config = write_config(tmp_path / "sites.toml", site, "/kaigi/index.html", r"/kaigi/(index|list\d+)\.html$",
+                          r"/kaigi/p[^/]*\.html$", delay_seconds=0.25, timeout_seconds=0.5, max_bytes=200000,
+                          retries=1, backoff_seconds=0.01)
     data = tmp_path / "data"
     env = {**os.environ, "MINUTES_DATA_DIR": str(data)}
     done = subprocess.run(_cli("reindex", "--config", str(config)), env=env, capture_output=True, text=True,
@@ -233,15 +236,8 @@ backoff_seconds = 0.01
 
 
 def test_nightly_script_logs_to_a_file_and_a_second_run_exits_at_once(site, tmp_path):
-    config = tmp_path / "sites.toml"
-    config.write_text(f"""[[site]]
-name = "test"
-start_urls = ["{site.base}/kaigi/list2.html"]
-allowed_hosts = ["127.0.0.1"]
-listing_patterns = ['/kaigi/list\\d+\\.html$']
-minutes_patterns = ['/kaigi/p4\\.html$']
-delay_seconds = 0
-""", encoding="utf-8")
+    config = write_config(tmp_path / "sites.toml", site, "/kaigi/list2.html", r"/kaigi/list\d+\.html$",
+                          r"/kaigi/p4\.html$", delay_seconds=0)
     data = tmp_path / "data"
     env = {**os.environ, "MINUTES_DATA_DIR": str(data), "MINUTES_CONFIG": str(config),
            "MINUTES_BIN": str(Path(sys.executable).parent / "minutes"), "MINUTES_KEEP": "2"}
@@ -291,15 +287,8 @@ def test_a_listing_that_links_to_itself_forever_ends(site, tmp_path):
 
 
 def test_two_reindexes_started_together_one_runs_one_exits(site, tmp_path):
-    config = tmp_path / "sites.toml"
-    config.write_text(f"""[[site]]
-name = "test"
-start_urls = ["{site.base}/kaigi/list2.html"]
-allowed_hosts = ["127.0.0.1"]
-listing_patterns = ['/kaigi/list\\d+\\.html$']
-minutes_patterns = ['/kaigi/p4\\.html$']
-delay_seconds = 0.5
-""", encoding="utf-8")
+    config = write_config(tmp_path / "sites.toml", site, "/kaigi/list2.html", r"/kaigi/list\d+\.html$",
+                          r"/kaigi/p4\.html$", delay_seconds=0.5)
     env = {**os.environ, "MINUTES_DATA_DIR": str(tmp_path / "data")}
     both = [subprocess.Popen(_cli("reindex", "--config", str(config)), env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
