@@ -24,7 +24,8 @@ _ERA_DATE = re.compile(
 )
 _LETTER_DATE = re.compile(r"(?<![A-Za-z])(?P<era>[MTSHR])\s*(?P<y>\d{1,2})[.\-/](?P<m>\d{1,2})[.\-/](?P<d>\d{1,2})(?!\d)")
 _WESTERN_DATE = re.compile(
-    rf"(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*日"
+    rf"(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}})\s*(?:[(（][^()（）]{{1,8}}[)）])?\s*年\s*"
+    rf"(?:[(（][^()（）]{{1,8}}[)）]\s*)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*日"
     r"|(?<!\d)(?P<y2>\d{4})[/\-.](?P<m2>\d{1,2})[/\-.](?P<d2>\d{1,2})(?!\d)"
 )
 _TIME = re.compile(

@@ -71,7 +71,9 @@ RECORD_MARKERS = (
     "審議結果", "審議の結果", "会議録", "議事録", "議事の経過", "会議の経過", "審議の経過", "審議経過",
     "議事経過", "会議経過", "議事内容", "会議内容", "審議内容", "発言内容", "議事要旨", "会議要旨",
     "議事概要", "会議の概要", "会議概要", "発言要旨", "会議の内容", "議事の概要", "審議の概要",
-    "会議結果", "会議の結果", "審議状況", "会議録(要旨)", "議事録(要旨)",
+    "会議結果", "会議の結果", "審議状況", "会議録(要旨)", "議事録(要旨)", "会議の要旨", "議事の要旨",
+    "議事要録", "発言の要旨", "審議の要旨", "会議記録", "主な意見", "主な発言", "質疑応答", "意見交換",
+    "質疑・意見", "協議内容", "協議の内容",
 )
 
 _LABEL_TO_FIELD = {label: key for key, labels in HEADER_LABELS.items() for label in labels}
@@ -79,20 +81,32 @@ _DECORATION = r"[\s■□◆◇●◎○〇・▼▽▲△★☆※#＃\-]*"
 _NUMBERING = r"(?:\d{1,2}\s*[.．)）、]?|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}\s*[、.．]|第\d{1,2}\s*)?"
 _BRACKETS = r"[【\[［〔(（<《「]?"
 _CLOSE = r"[】\]］〕)）>》」]?"
+
+
+def _spaced(words) -> str:
+    """Alternatives that also match when a page spaces a label out (日　時, 会 議 録)."""
+    return "|".join(r"\s*".join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True))
+
+
 _HEADER_LINE = re.compile(
-    rf"^{_DECORATION}{_NUMBERING}\s*{_BRACKETS}\s*(?P<label>"
-    + "|".join(sorted(map(re.escape, _LABEL_TO_FIELD), key=len, reverse=True))
-    + rf")\s*{_CLOSE}\s*(?:[:：]\s*|\s+|$)(?P<value>.*)$"
+    rf"^{_DECORATION}{_NUMBERING}\s*{_BRACKETS}\s*(?P<label>{_spaced(_LABEL_TO_FIELD)})"
+    rf"\s*{_CLOSE}\s*(?:[:：]\s*|\s+|$)(?P<value>.*)$"
 )
 _RECORD_LINE = re.compile(
-    rf"^{_DECORATION}{_NUMBERING}\s*{_BRACKETS}\s*(?:"
-    + "|".join(sorted(map(re.escape, RECORD_MARKERS), key=len, reverse=True))
-    + rf")\s*{_CLOSE}\s*[:：]?\s*$"
+    rf"^{_DECORATION}{_NUMBERING}\s*{_BRACKETS}\s*(?:{_spaced(RECORD_MARKERS)})\s*{_CLOSE}\s*[:：]?\s*$"
 )
-_MARKS = "○◎〇●◯"
+
+
+def _field_of(match: re.Match) -> str:
+    return _LABEL_TO_FIELD[re.sub(r"\s", "", match["label"])]
+
+
+# Marks before a speaker's label: ○ ◎ 〇 ● ◯ in councils, ◆ ◇ ■ □ on some cities' pages.
+_MARKS = "○◎〇●◯◆◇■□▼▽"
 _MARKED = re.compile(rf"^[{_MARKS}]\s*(?P<rest>.+)$")
 _BRACKET_LABEL = re.compile(
-    r"^(?:(?P<open>【)\s*(?P<label>[^】]{1,24}?)\s*】|[\[［(（]\s*(?P<plain>[^\]］)）]{1,20}?)\s*[\]］)）])\s*(?P<rest>.*)$"
+    r"^(?:(?P<open>【)\s*(?P<label>[^】]{1,24}?)\s*】|[\[［(（〈《<≪]\s*(?P<plain>[^\]］)）〉》>≫]{1,20}?)\s*"
+    r"[\]］)）〉》>≫])\s*(?P<rest>.*)$"
 )
 _COLON_LABEL = re.compile(r"^(?P<label>[^:：。、「」]{1,24}?)\s*[:：]\s*(?P<rest>.*)$")
 _AGENDA_HEADING = re.compile(
@@ -222,11 +236,11 @@ def _header_fields(lines: list[Line]) -> dict[str, str]:
             match = _HEADER_LINE.match(line.label or "")
             current = None
             if match and not match["value"]:
-                fields.setdefault(_LABEL_TO_FIELD[match["label"]], []).append(line.text)
+                fields.setdefault(_field_of(match), []).append(line.text)
             continue
         match = _HEADER_LINE.match(line.text)
         if match:
-            current = _LABEL_TO_FIELD[match["label"]]
+            current = _field_of(match)
             if match["value"].strip():
                 fields.setdefault(current, []).append(match["value"].strip())
             # A label alone on its line (often a heading) takes the lines below it as its value.
@@ -375,7 +389,7 @@ def _narrative_kind(line: Line) -> bool:
         return True
     if _AGENDA_HEADING.match(text) and not _SENTENCE_END.search(text) and len(text) <= 60:
         return True
-    return bool(re.match(rf"^[{_MARKS}■□◆◇・※]", text))
+    return bool(re.match(rf"^[{_MARKS}・※]", text))
 
 
 def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:

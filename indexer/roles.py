@@ -25,6 +25,7 @@ _ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()]{1,20}?)\s*[(（](?P<name>[^()（
 # 3番(山田太郎君) or 3番 山田太郎君
 _SEAT_NUMBER = re.compile(r"^[\d〇一二三四五六七八九十百]{1,6}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,60}[)）]\s*$")
+_ROLE_THEN_PSEUDONYM = re.compile(r"^(?P<title>[^\sA-Z0-9]{1,8}?)\s*(?P<tag>[A-Z]{1,2}|[0-9]{1,2})$")
 # 田中（晃）委員長: two members share a surname, told apart by the first character of the given name.
 _DISAMBIGUATED = re.compile(r"^(?P<surname>[^\s()（）]{1,4})[(（](?P<initial>[^\s()（）]{1,2})[)）](?P<title>\S{1,20})$")
 _MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会長", "副会長", "座長", "議長", "副議長"}
@@ -129,6 +130,10 @@ def parse_label(label: str) -> Speaker | None:
     label = re.sub(r"^[【\[［〔(（]\s*(.*?)\s*[】\]］〕)）]$", r"\1", label)
     if not label or len(label) > 60:
         return None
+    pseudonymous = _ROLE_THEN_PSEUDONYM.match(label)
+    if pseudonymous and canonical_role(pseudonymous["title"]) in ROLES:
+        # 委員A, 委員1, 委員Ｂ: anonymised minutes number their members after the role.
+        return Speaker(canonical_role(pseudonymous["title"]), pseudonymous["tag"], label)
     disambiguated = _DISAMBIGUATED.match(label)
     if disambiguated:
         role = canonical_role(disambiguated["title"])

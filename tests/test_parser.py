@@ -263,3 +263,29 @@ def test_date_and_time_in_separate_rows():
     meeting = parse_minutes(page("<p>委員<br>意見です。</p>", header=header), URL)
     assert meeting.date == date(2024, 2, 5)
     assert (meeting.start_time, meeting.end_time) == ("09:30", "11:00")
+
+
+def test_spaced_out_labels_and_markers():
+    header = """<h1>第4回さくら市景観審議会</h1><table><tr><th>日　時</th><td>2023年（令和5年）6月2日 午後2時から</td></tr>
+<tr><th>場　所</th><td>第2会議室</td></tr><tr><th>議　題</th><td>景観計画について</td></tr></table>"""
+    meeting = parse_minutes(page("<p>委員A：景観計画の改定時期を伺います。</p><p>事務局2：来年度を予定しています。</p>",
+                                 header=header, marker="<h2>会　議　録</h2>"), URL)
+    assert meeting.date == date(2023, 6, 2) and meeting.place == "第2会議室"
+    assert meeting.agenda == ["景観計画について"]
+    assert speeches(meeting) == [("委員", "A", "景観計画の改定時期を伺います。"), ("事務局", "2", "来年度を予定しています。")]
+
+
+@pytest.mark.parametrize("record, expected", [
+    ("<p>◆山田委員　質問します。</p><p>◇前田総務部長　お答えします。</p>",
+     [("委員", "山田", "質問します。"), ("部長", "前田", "お答えします。")]),
+    ("<p>〈委員〉賛成です。</p><p>＜事務局＞承知しました。</p>",
+     [("委員", None, "賛成です。"), ("事務局", None, "承知しました。")]),
+])
+def test_more_label_families(record, expected):
+    assert speeches(parse_minutes(page(record), URL)) == expected
+
+
+def test_summary_style_minutes_under_a_main_opinions_heading():
+    meeting = parse_minutes(page("<ul><li>委員：駐輪場を増やしてほしい。</li><li>事務局：検討します。</li></ul>",
+                                 marker="<h2>主な意見</h2>"), URL)
+    assert speeches(meeting) == [("委員", None, "駐輪場を増やしてほしい。"), ("事務局", None, "検討します。")]
