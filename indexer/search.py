@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from whoosh import query as wq
+from whoosh.idsets import BitSet
 from whoosh import sorting
 
 from indexer.analysis import normalize_name
@@ -85,6 +87,36 @@ class SearchResult:
         return {"total": self.total, "hits": [h.to_json() for h in self.hits], "facets": self.facets}
 
 
+class LRUCache:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """Return the cached value or None."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        """Cache a value, dropping the least recently used beyond the size."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._items.clear()
+
+
 class SearchIndex:
     """Searches the current index generation, reopening when a reindex switches generations."""
 
@@ -96,6 +128,8 @@ class SearchIndex:
         self._generation: str | None = None
         self._marker: str | None = None  # what CURRENT said when the open index was chosen
         self.problem: str | None = None  # why the current generation is not the one served
+        self._results = LRUCache(256)  # (generation, request) → SearchResult
+        self._filters = LRUCache(128)  # (generation, filter query) → documents it allows
 
     def _index(self):
         marker = current_generation(self.index_dir)
@@ -104,6 +138,8 @@ class SearchIndex:
                 ix, name, problem = open_best_generation(self.index_dir)
                 old, self._ix, self._generation, self._marker = self._ix, ix, name, marker
                 self.problem = problem
+                self._results.clear()
+                self._filters.clear()
                 if old is not None:
                     old.close()
             return self._ix, self._generation
@@ -121,8 +157,25 @@ class SearchIndex:
             yield searcher
 
     def filter_query(self, request: SearchRequest, parsed: ParsedQuery, searcher):
-        """Return the filter query for a request's facets, speaker and dates."""
-        return _filters(request, parsed, searcher)
+        """Return the filter for a request's facets, speaker and dates, as a cached set of documents."""
+        return self.filter_docs(self._generation, request, parsed, searcher)
+
+    def filter_docs(self, generation: str, request: SearchRequest, parsed: ParsedQuery, searcher):
+        """Return the documents a request's filters allow (None for no filter), cached per generation:
+        the same date range or facet filter is worked out once, not on every search."""
+        query = _filters(request, parsed, searcher)
+        if query is None:
+            return None
+        key = (generation, repr(query))
+        docs = self._filters.get(key)
+        if docs is None:
+            allowed = list(searcher.docs_for_query(query))
+            size = searcher.doc_count_all()
+            # Whoosh ignores a filter that is empty (it tests its truth), so an empty result allows
+            # one document number past the end instead: truthy, and matching nothing.
+            docs = BitSet(allowed or [size], size=size + 1)
+            self._filters.put(key, docs)
+        return docs
 
     def close(self) -> None:
         """Release the open index."""
@@ -135,10 +188,19 @@ class SearchIndex:
         """Run one search; raises QueryError for queries a person must rephrase."""
         parsed = self.parse(request)
         ix, generation = self._index()
+        key = (generation, repr(request))
+        cached = self._results.get(key)
+        if cached is not None:
+            return cached
+        result = self._search(ix, generation, request, parsed)
+        self._results.put(key, result)
+        return result
+
+    def _search(self, ix, generation: str, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
         limit = max(1, min(request.limit, MAX_LIMIT))
         offset = max(0, request.offset)
         with ix.searcher() as searcher:
-            filter_query = _filters(request, parsed, searcher)
+            filter_query = self.filter_docs(generation, request, parsed, searcher)
             facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
             facets["kind"] = sorting.FieldFacet("kind", maptype=sorting.Count)
             sortedby, reverse = None, False
@@ -161,7 +223,8 @@ class SearchIndex:
         parsed = self.parse(request)
         ix, _ = self._index()
         with ix.searcher() as searcher:
-            results = searcher.search(parsed.query, filter=_filters(request, parsed, searcher), limit=limit)
+            results = searcher.search(parsed.query, filter=self.filter_docs(self._generation, request, parsed,
+                                                                           searcher), limit=limit)
             return [(hit["meeting_id"], hit["seq"]) for hit in results]
 
     def parse(self, request: SearchRequest) -> ParsedQuery:

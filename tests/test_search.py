@@ -141,3 +141,21 @@ def test_title_committee_and_agenda_are_searchable_as_the_meeting_header(sample_
     assert (header["meeting_id"], 0) in {(h.meeting_id, h.seq) for h in hits}
     agenda_word = "基幹システム"
     assert any(h.seq == 0 for h in everything(sample_search, q=agenda_word)[1])
+
+
+def test_a_filter_that_allows_nothing_finds_nothing_everywhere(sample_search, client):
+    from indexer import explore
+
+    nobody = SearchRequest(q="防災", speaker="存在しない人")
+    assert sample_search.search(nobody).total == 0
+    assert sample_search.ranked_ids(nobody) == []
+    assert explore.trend(sample_search, nobody) == {}
+    assert explore.grouped_by_meeting(sample_search, nobody)[0] == 0
+    assert client.get("/api/v1/search?any=防災&speaker=存在しない人").get_json()["numberOfRecords"] == 0
+    assert client.get("/export.json?q=防災&speaker=存在しない人").get_json()["records"] == []
+
+
+def test_repeated_searches_come_from_the_cache_until_the_generation_changes(sample_search):
+    request = SearchRequest(q="防災", date_from=date(2015, 1, 1))
+    first = sample_search.search(request)
+    assert sample_search.search(SearchRequest(q="防災", date_from=date(2015, 1, 1))) is first
