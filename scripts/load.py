@@ -80,7 +80,8 @@ def main() -> None:
     args = parser.parse_args()
 
     data = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp()) / "data"
-    env = {**os.environ, "MINUTES_DATA_DIR": str(data)}
+    # Every client here is 127.0.0.1: the per-client rate limit would answer most of them 429.
+    env = {**os.environ, "MINUTES_DATA_DIR": str(data), "MINUTES_RATE_LIMIT_PER_MINUTE": "0"}
     if not args.data_dir:
         subprocess.run([str(BIN / "minutes"), "demo", "--no-serve"], env=env, check=True, capture_output=True)
     port = free_port()

@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_QUERY_STRING=4096,
         RATE_LIMIT_PER_MINUTE=120,  # per client, for the API, exports and feeds; 0 turns it off
     )
+    # MINUTES_<KEY> environment variables override these (MINUTES_RATE_LIMIT_PER_MINUTE=0 …),
+    # so a WSGI server that calls create_app() can be configured too.
+    app.config.from_prefixed_env("MINUTES")
     if test_config:
         app.config.from_mapping(test_config)
     settings = Settings(Path(app.config["DATA_DIR"]).resolve())
