@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
 
 from indexer.search import SearchIndex
+from search_web.jsonsafe import SafeJSONProvider
 from indexer.settings import Settings
+
+
+class MinutesFlask(Flask):
+    """Flask with JSON that escapes <, > and & (see search_web.jsonsafe)."""
+
+    json_provider_class = SafeJSONProvider
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
-    from search_web.jsonsafe import SafeJSONProvider
-
-    Flask.json_provider_class = SafeJSONProvider
-    app = Flask(__name__)
+    app = MinutesFlask(__name__)
     app.config.from_mapping(
-        DATA_DIR=os.environ.get("MINUTES_DATA_DIR", "data"),
+        DATA_DIR="data",
         PAGE_SIZE=20,
         EXPORT_CAP=10_000,
         FEED_SIZE=50,
