@@ -42,7 +42,6 @@ class Line:
     kind: str
     text: str
     label: str | None = None
-    block: int = 0  # the enclosing block element, so lines of one paragraph can be told apart
 
 
 def parse_soup(html: str) -> BeautifulSoup:
@@ -121,8 +120,6 @@ def content_lines(root: Tag) -> list[Line]:
     buffer: list[str] = []
     heading = 0
     preformatted = 0
-    block_counter = 0
-    current_block = 0
 
     def flush():
         if buffer:
@@ -130,7 +127,7 @@ def content_lines(root: Tag) -> list[Line]:
             buffer.clear()
             for part in text.split("\n"):
                 if part:
-                    lines.append(Line("heading" if heading else "text", part, block=current_block))
+                    lines.append(Line("heading" if heading else "text", part))
 
     # The stack holds nodes to visit and ("exit", tag) markers for leaving block elements.
     stack: list = [root]
@@ -160,15 +157,12 @@ def content_lines(root: Tag) -> list[Line]:
             cells = _cells(node)
             if _is_field_row(cells):
                 flush()
-                block_counter += 1
                 label = normalize_text(cells[0].get_text(" ", strip=True)).replace("\n", " ")
                 value_lines = [ln.text for cell in cells[1:] for ln in content_lines(cell)]
-                lines.append(Line("row", "\n".join(value_lines), label=label, block=block_counter))
+                lines.append(Line("row", "\n".join(value_lines), label=label))
                 continue
         if node.name in _BLOCK_TAGS:
             flush()
-            block_counter += 1
-            current_block = block_counter
             if node.name in _HEADINGS:
                 heading += 1
             if node.name == "pre":

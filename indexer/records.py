@@ -18,11 +18,6 @@ class Utterance:
     text: str
     label: str | None = None  # the speaker label as printed on the page
 
-    @property
-    def is_speech(self) -> bool:
-        """Tell whether this turn was spoken by someone (rather than narrative text)."""
-        return self.role is not None
-
 
 @dataclass
 class Meeting:
