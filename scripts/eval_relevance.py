@@ -77,6 +77,7 @@ class Oracle:
 
     def __init__(self, docs: list[dict]):
         self.docs = [((d["meeting_id"], d["seq"]), d["text"], fold_chars(d["text"])) for d in docs]
+        self._word_starts: dict[int, set[int]] = {}
 
     def counts(self, needles: list[str], word_start: bool) -> dict[tuple[str, int], int]:
         found: dict[tuple[str, int], int] = {}
@@ -84,19 +85,20 @@ class Oracle:
             total = 0
             for needle in needles:
                 at = folded.find(needle)
-                starts = None
                 while at >= 0:
-                    if word_start:
-                        if starts is None:
-                            starts = {t.start for t in analyze(text)}
-                        if offsets[at] not in starts:
-                            at = folded.find(needle, at + 1)
-                            continue
-                    total += 1
+                    if not word_start or self._starts_word(text, offsets[at]):
+                        total += 1
                     at = folded.find(needle, at + 1)
             if total:
                 found[key] = total
         return found
+
+    def _starts_word(self, text: str, offset: int) -> bool:
+        """Tell whether a Janome word begins at offset (the whole text analysed, as the index does)."""
+        starts = self._word_starts.get(id(text))
+        if starts is None:
+            starts = self._word_starts[id(text)] = {t.start for t in analyze(text)}
+        return offset in starts
 
 
 def ndcg_at_10(ranked: list, gains: dict) -> float:
