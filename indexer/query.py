@@ -227,14 +227,14 @@ class _Parser:
         words = sequence_query(tokens)
         exact = None
         word_start = False
-        # Words Janome may read differently alone than in a sentence also match as exact text:
-        # compounds it splits, words it does not know, inflected words (伺い alone is a noun, in
-        # 伺います a verb), and anything quoted.
-        uncertain = (len(tokens) > 1 or not tokens[0].known or quoted
-                     or not tokens[0].part_of_speech.startswith("名詞"))
-        if self.mode == "bigram" or (self.mode == "final" and uncertain):
-            # A kanji query must begin where a word begins: 京都 never matches inside 東京都.
-            word_start = self.mode == "final" and _is_kanji(fold_chars(text)[0][:1] or " ")
+        # Janome may read a word differently alone than inside a sentence (a compound it splits, a
+        # word it does not know, 伺い alone a noun but in 伺います a verb, 京都 inside 京都府), so every
+        # word of two or more characters also matches as its exact text. Text that begins with a kanji
+        # or a Latin letter must begin where a word begins: 京都 never matches inside 東京都, nor AI
+        # inside PAID; katakana and kana words may sit inside longer ones (スーパーコンピューター).
+        if self.mode in ("bigram", "final"):
+            first_char = fold_chars(text)[0][:1] or " "
+            word_start = self.mode == "final" and (_is_kanji(first_char) or first_char.isascii())
             exact = substring_query(text, word_start)
         if highlight:
             first = tokens[0].pos
