@@ -123,10 +123,11 @@ def main() -> None:
             with lock:
                 latencies.append(elapsed)
                 if status != 200:
-                    errors.append(f"{status} {path}")
+                    errors.append(f"{time.monotonic() - started:.1f}s {status} {path}")
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
     started = time.monotonic()
+    reindex_times: list[float] = []
     for thread in threads:
         thread.start()
     next_reindex = started + args.reindex_every if args.reindex_every else None
@@ -134,6 +135,7 @@ def main() -> None:
     while any(t.is_alive() for t in threads):
         samples.append((time.monotonic() - started, *proc_stats(server.pid)))
         if next_reindex and time.monotonic() >= next_reindex:
+            reindex_times.append(round(time.monotonic() - started, 1))
             subprocess.run([str(BIN / "minutes"), "index", "--keep", "2"], env=env, check=True, capture_output=True)
             reindexes += 1
             next_reindex += args.reindex_every
@@ -151,11 +153,11 @@ def main() -> None:
     report = {
         "clients": args.clients, "seconds": round(elapsed, 1), "requests": len(latencies),
         "requests_per_second": round(len(latencies) / elapsed, 1), "errors": len(errors),
-        "error_examples": errors[:5], "p50_ms": round(percentile(50), 1), "p95_ms": round(percentile(95), 1),
+        "error_examples": errors[:20], "p50_ms": round(percentile(50), 1), "p95_ms": round(percentile(95), 1),
         "p99_ms": round(percentile(99), 1), "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
         "rss_kib": {"first": first[1], "last": last[1], "max": max(s[1] for s in samples)},
         "fds": {"first": first[2], "last": last[2], "max": max(s[2] for s in samples)},
-        "reindexes": reindexes,
+        "reindexes": reindexes, "reindex_started_at_s": reindex_times,
     }
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.json_path:
