@@ -24,6 +24,7 @@ NGRAM_FIELD = "text_ngram"
 # unknown words), "janome" (Janome words only), "bigram" (character bigrams only). The last two
 # exist for the relevance benchmark.
 MODES = ("final", "janome", "bigram")
+WORDS_BOOST = 0.1
 FILTER_FIELDS = {"role": "role", "speaker": "speaker", "committee": "committee", "year": "year",
                  "役職": "role", "発言者": "speaker", "会議": "committee", "年": "year"}
 
@@ -110,7 +111,12 @@ def substring_query(text: str, word_start: bool) -> wq.Query | None:
     terms = [folded[i:i + 2] for i in range(len(folded) - 1)]
     if word_start:
         terms[0] = WORD_START + terms[0]
-    return wq.Term(NGRAM_FIELD, terms[0]) if len(terms) == 1 else wq.Phrase(NGRAM_FIELD, terms)
+    # A phrase scores the sum of its bigrams; dividing by their number keeps a long synonym
+    # (デジタルトランスフォーメーション) from outranking texts that say DX three times.
+    boost = 1.0 / len(terms)
+    if len(terms) == 1:
+        return wq.Term(NGRAM_FIELD, terms[0], boost=boost)
+    return wq.Phrase(NGRAM_FIELD, terms, boost=boost)
 
 
 class _Parser:
@@ -245,7 +251,10 @@ class _Parser:
             return words
         if self.mode == "bigram" or (quoted and len(tokens) > 1):
             return exact
-        return wq.Or([words, exact])
+        # The exact text ranks; the Janome words add the matches it misses (other inflections, a
+        # long-vowel spelling inside a katakana compound) with a small weight.
+        words.boost = WORDS_BOOST / len(tokens)
+        return wq.Or([exact, words])
 
 
 def parse_query(text: str, *, synonyms: Synonyms = NO_SYNONYMS, expand: bool = True,

@@ -115,7 +115,9 @@ def main() -> None:
     parser.add_argument("--index", help="an index folder built from the same corpora (skips indexing)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N meetings (smoke runs)")
     parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--kinds", nargs="+", help="only queries of these kinds (compound, phrase, word …)")
     args = parser.parse_args()
+    queries = [q for q in QUERIES if not args.kinds or q[1] in args.kinds]
 
     loaded = load_shared_corpora(Path(args.corpora))
     meetings = list(itertools.islice(loaded, args.limit) if args.limit else loaded)
@@ -133,7 +135,7 @@ def main() -> None:
     engine = SearchIndex(index_dir, synonyms=synonyms)
     oracle = Oracle(docs)
     rows = []
-    for query, kind, oracle_kind in QUERIES:
+    for query, kind, oracle_kind in queries:
         bare = query.strip('"')
         needles = [fold(bare)]
         if not query.startswith('"'):
