@@ -89,9 +89,9 @@ def main() -> None:
                                "--call", "search_web:create_app"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(300):
         try:
-            urllib.request.urlopen(base + "/", timeout=1).read()
+            urllib.request.urlopen(base + "/?q=" + urllib.parse.quote("会議"), timeout=30).read()
             break
         except OSError:
             time.sleep(0.1)

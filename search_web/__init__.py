@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from indexer.analysis import analyze
 from indexer.search import SearchIndex
 from search_web.jsonsafe import SafeJSONProvider
 from indexer.settings import Settings
@@ -34,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("MINUTES")
     if test_config:
         app.config.from_mapping(test_config)
+    # Load Janome's dictionary now: otherwise the first searches after a start all wait for it,
+    # and under load they time out (seen in the soak test).
+    analyze("会議録")
     settings = Settings(Path(app.config["DATA_DIR"]).resolve())
     app.extensions["minutes_search"] = SearchIndex(settings.index_dir, synonyms=settings.synonyms())
 
