@@ -142,36 +142,38 @@ def _analyze(text: str) -> Iterator[AnalyzedToken]:
                             getattr(token, "node_type", "SYS_DICT") != "UNKNOWN")
 
 
-class JapaneseTokenizer(Tokenizer):
-    """Whoosh tokenizer over `analyze`; holds no Janome object, so it pickles into the schema."""
+class _ItemTokenizer(Tokenizer):
+    """A Whoosh tokenizer over items(value) → (term, position, start, end); it holds no Janome
+    object, so it pickles into the schema, and it reuses one Token as Whoosh expects."""
 
     def __eq__(self, other):
         return other.__class__ is self.__class__
 
+    def items(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        raise NotImplementedError
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            token.original = token.text = value
-            token.boost = 1.0
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar, token.endchar = start_char, start_char + len(value)
-            yield token
-            return
-        for item in analyze(value):
-            token.text = item.term
+        items = self.items(value) if tokenize else [(value, 0, 0, len(value))]
+        for term, position, start, end in items:
+            token.text = term
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = item.surface
+                token.original = value[start:end]
             if positions:
-                token.pos = start_pos + item.pos
+                token.pos = start_pos + position
             if chars:
-                token.startchar = start_char + item.start
-                token.endchar = start_char + item.end
+                token.startchar, token.endchar = start_char + start, start_char + end
             yield token
+
+
+class JapaneseTokenizer(_ItemTokenizer):
+    """Janome words as `analyze` reads them."""
+
+    def items(self, value: str):
+        return ((t.term, t.pos, t.start, t.end) for t in analyze(value))
 
 
 def japanese_analyzer() -> JapaneseTokenizer:
@@ -198,25 +200,11 @@ def bigrams(text: str, word_starts: set[int] | None = None) -> Iterator[tuple[st
             yield WORD_START + pair, i, start, end
 
 
-class BigramTokenizer(Tokenizer):
-    """Whoosh tokenizer emitting folded character bigrams, marking those that begin a word."""
+class BigramTokenizer(_ItemTokenizer):
+    """Folded character bigrams, those that begin a word also marked (see `bigrams`)."""
 
-    def __eq__(self, other):
-        return other.__class__ is self.__class__
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        starts = {item.start for item in analyze(value)}
-        for term, position, start, end in bigrams(value, starts):
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = start_pos + position
-            if chars:
-                token.startchar, token.endchar = start_char + start, start_char + end
-            yield token
+    def items(self, value: str):
+        return bigrams(value, {t.start for t in analyze(value)})
 
 
 def bigram_analyzer() -> BigramTokenizer:

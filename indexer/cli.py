@@ -36,6 +36,10 @@ def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
     ctx.obj["settings"] = Settings.from_env(data_dir)
 
 
+def _who(role: str | None, speaker: str | None) -> str:
+    return " ".join(p for p in (role, speaker) if p) or "-"
+
+
 def _read_source(source: str) -> tuple[bytes, str, str | None]:
     if source.startswith(("http://", "https://")):
         import urllib.request
@@ -66,8 +70,7 @@ def parse(source: str, as_json: bool) -> None:
         return
     click.echo(f"{meeting.title}  {meeting.date}  {meeting.committee}")
     for u in meeting.utterances:
-        who = " ".join(p for p in (u.role, u.speaker) if p) or "-"
-        click.echo(f"{u.seq:4d} [{who}] {u.text[:80]}")
+        click.echo(f"{u.seq:4d} [{_who(u.role, u.speaker)}] {u.text[:80]}")
 
 
 @main.command()
@@ -148,8 +151,7 @@ def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, 
         return
     click.echo(f"{result.total} hits")
     for hit in result.hits:
-        who = " ".join(p for p in (hit.role, hit.speaker) if p) or "-"
-        click.echo(f"{hit.date} {hit.committee} #{hit.seq} [{who}]")
+        click.echo(f"{hit.date} {hit.committee} #{hit.seq} [{_who(hit.role, hit.speaker)}]")
         click.echo("    " + hit.snippet.replace("<mark>", "【").replace("</mark>", "】").replace("\n", " "))
 
 

@@ -23,13 +23,14 @@ CHAIR_ROLES = {"委員長", "議長", "副議長", "会長", "副会長", "部�
 
 def context(engine: SearchIndex, meeting_id: str, seq: int, before: int = 3, after: int = 3) -> dict:
     """Return the utterance, the ones around it, and the answers that follow it if it is a question."""
-    docs = [d for d in engine.meeting_documents(meeting_id) if d["seq"] > 0]
+    everything = engine.meeting_documents(meeting_id, tokens=True)
+    docs = [d for d in everything if d["seq"] > 0]
     position = next((i for i, d in enumerate(docs) if d["seq"] == seq), None)
     if position is None:
         return {}
     hit = docs[position]
     return {
-        "meeting": (engine.meeting_documents(meeting_id) or [hit])[0],
+        "meeting": everything[0],
         "hit": hit,
         "before": docs[max(0, position - before):position],
         "after": docs[position + 1:position + 1 + after],
@@ -66,11 +67,8 @@ class MeetingGroup:
 
 def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int, list[MeetingGroup]]:
     """Return (number of meetings, one page of meetings) for a search, ordered like the request."""
-    parsed = engine.parse(request)
-    with engine.searcher() as searcher:
-        results = searcher.search(parsed.query, filter=engine.filter_query(request, parsed, searcher),
-                                  limit=None, groupedby={"m": sorting.FieldFacet("meeting_id", maptype=sorting.Count)},
-                                  sortedby=_sort_facets(request.sort))
+    per_meeting = {"m": sorting.FieldFacet("meeting_id", maptype=sorting.Count)}
+    with engine.matching(request, limit=None, groupedby=per_meeting) as (searcher, results, _):
         counts = results.groups("m")
         order: list[str] = []
         best: dict[str, int] = {}
@@ -89,24 +87,13 @@ def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int
     return len(order), groups
 
 
-def _sort_facets(sort: str):
-    if sort == "date_desc":
-        return [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")]
-    if sort == "date_asc":
-        return [sorting.FieldFacet("date"), sorting.FieldFacet("seq")]
-    return None
-
-
 def trend(engine: SearchIndex, request: SearchRequest, period: str = "year",
           split: str | None = None) -> dict[str, Counter]:
     """Return {period: Counter({series: hits})} over every match; series is "" unless split by
     "committee" or "role"."""
-    parsed = engine.parse(request)
     field = "month" if period == "month" else "year"
     facet = sorting.MultiFacet([field, split]) if split in ("committee", "role") else sorting.FieldFacet(field)
-    with engine.searcher() as searcher:
-        results = searcher.search(parsed.query, filter=engine.filter_query(request, parsed, searcher),
-                                  limit=1, groupedby={"t": facet}, maptype=sorting.Count)
+    with engine.matching(request, limit=1, groupedby={"t": facet}, maptype=sorting.Count) as (_, results, _p):
         groups = results.groups("t")
     series: dict[str, Counter] = defaultdict(Counter)
     for key, count in groups.items():

@@ -156,20 +156,27 @@ class SearchIndex:
         with ix.searcher() as searcher:
             yield searcher
 
-    def filter_query(self, request: SearchRequest, parsed: ParsedQuery, searcher):
-        """Return the filter for a request's facets, speaker and dates, as a cached set of documents."""
-        return self.filter_docs(self._generation, request, parsed, searcher)
+    @contextmanager
+    def matching(self, request: SearchRequest, parsed: ParsedQuery | None = None, **search_options):
+        """Yield (searcher, results, parsed) for a request: its query, filters and order applied, all
+        on one generation. search_options go to Whoosh's search (limit, groupedby …)."""
+        parsed = parsed or self.parse(request)
+        ix, generation = self._index()
+        with ix.searcher() as searcher:
+            allowed = self._filter_docs(generation, request, parsed, searcher)
+            search_options.setdefault("sortedby", sort_facets(request.sort))
+            yield searcher, searcher.search(parsed.query, filter=allowed, **search_options), parsed
 
-    def filter_docs(self, generation: str, request: SearchRequest, parsed: ParsedQuery, searcher):
-        """Return the documents a request's filters allow (None for no filter), cached per generation:
-        the same date range or facet filter is worked out once, not on every search."""
-        query = _filters(request, parsed, searcher)
-        if query is None:
+    def _filter_docs(self, generation: str, request: SearchRequest, parsed: ParsedQuery, searcher):
+        """Return the documents a request's filters allow (None for no filter), cached per generation
+        and keyed by the filter values, so neither the filter nor the speaker lexicon scan it needs is
+        worked out again for a repeated date range, facet or speaker."""
+        key = (generation, _filter_key(request, parsed))
+        if key[1] == _NO_FILTER:
             return None
-        key = (generation, repr(query))
         docs = self._filters.get(key)
         if docs is None:
-            allowed = list(searcher.docs_for_query(query))
+            allowed = list(searcher.docs_for_query(_filters(request, parsed, searcher)))
             size = searcher.doc_count_all()
             # Whoosh ignores a filter that is empty (it tests its truth), so an empty result allows
             # one document number past the end instead: truthy, and matching nothing.
@@ -186,45 +193,30 @@ class SearchIndex:
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run one search; raises QueryError for queries a person must rephrase."""
-        parsed = self.parse(request)
-        ix, generation = self._index()
+        parsed = self.parse(request)  # a bad query fails here, before the cache is consulted
+        _, generation = self._index()
         key = (generation, repr(request))
         cached = self._results.get(key)
-        if cached is not None:
-            return cached
-        result = self._search(ix, generation, request, parsed)
-        self._results.put(key, result)
-        return result
+        if cached is None:
+            cached = self._search(request, parsed)
+            self._results.put(key, cached)
+        return cached
 
-    def _search(self, ix, generation: str, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
+    def _search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
         limit = max(1, min(request.limit, MAX_LIMIT))
         offset = max(0, request.offset)
-        with ix.searcher() as searcher:
-            filter_query = self.filter_docs(generation, request, parsed, searcher)
-            facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
-            facets["kind"] = sorting.FieldFacet("kind", maptype=sorting.Count)
-            sortedby, reverse = None, False
-            if request.sort == "date_desc":
-                sortedby, reverse = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")], False
-            elif request.sort == "date_asc":
-                sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("seq")]
-            results = searcher.search(parsed.query, filter=filter_query, limit=offset + limit,
-                                      groupedby=facets, sortedby=sortedby, reverse=reverse)
-            kinds = results.groups("kind")
-            total = sum(kinds.values())
+        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in (*FACET_FIELDS, "kind")}
+        with self.matching(request, parsed, limit=offset + limit, groupedby=facets) as (searcher, results, _):
+            total = sum(results.groups("kind").values())
             facet_counts = {name: _sorted_counts(results.groups(name)) for name in FACET_FIELDS}
-            # Slice to the page before touching stored fields: highlighting re-analyses each text.
+            # Slice to the page before touching stored fields.
             hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i)))
                     for i in range(offset, min(offset + limit, results.scored_length()))]
-        return SearchResult(request, total, hits, facet_counts, parsed, generation)
+        return SearchResult(request, total, hits, facet_counts, parsed, self._generation)
 
     def ranked_ids(self, request: SearchRequest, limit: int | None = None) -> list[tuple[str, int]]:
         """Return (meeting id, seq) of every match in rank order (or the first limit)."""
-        parsed = self.parse(request)
-        ix, _ = self._index()
-        with ix.searcher() as searcher:
-            results = searcher.search(parsed.query, filter=self.filter_docs(self._generation, request, parsed,
-                                                                           searcher), limit=limit)
+        with self.matching(request, limit=limit) as (_, results, _parsed):
             return [(hit["meeting_id"], hit["seq"]) for hit in results]
 
     def parse(self, request: SearchRequest) -> ParsedQuery:
@@ -243,6 +235,31 @@ class SearchIndex:
                     doc["_tokens"] = stored_tokens(searcher, docnum)
                 docs.append(doc)
         return sorted(docs, key=lambda d: d["seq"])
+
+
+def sort_facets(sort: str):
+    """Return Whoosh's sortedby for a SearchRequest.sort (None: by relevance)."""
+    if sort == "date_desc":
+        return [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")]
+    if sort == "date_asc":
+        return [sorting.FieldFacet("date"), sorting.FieldFacet("seq")]
+    return None
+
+
+_NO_FILTER = ((), (), (), (), (), None, None, None)
+
+
+def _filter_key(request: SearchRequest, parsed: ParsedQuery) -> tuple:
+    """The values that decide a request's filter (and nothing else)."""
+    return (
+        tuple(request.roles) + tuple(parsed.filters.get("role", [])),
+        tuple(request.committees) + tuple(parsed.filters.get("committee", [])),
+        tuple(request.years) + tuple(parsed.filters.get("year", [])),
+        tuple(request.months),
+        (request.speaker,) * bool(request.speaker) + tuple(parsed.filters.get("speaker", [])),
+        request.committee_like or None,
+        request.date_from, request.date_until,
+    )
 
 
 def _sorted_counts(groups: dict) -> dict[str, int]:

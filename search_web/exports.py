@@ -7,7 +7,6 @@ import io
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
-from whoosh import sorting
 
 from indexer.index import IndexUnavailable
 from indexer.query import QueryError
@@ -30,15 +29,7 @@ def _request_from_args() -> SearchRequest:
 
 def _rows(req: SearchRequest, cap: int):
     """Yield (total, row dict) for up to cap matches, in the request's order."""
-    parsed = engine().parse(req)
-    sortedby = None
-    if req.sort == "date_desc":
-        sortedby = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")]
-    elif req.sort == "date_asc":
-        sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("seq")]
-    with engine().searcher() as searcher:
-        results = searcher.search(parsed.query, filter=engine().filter_query(req, parsed, searcher),
-                                  limit=cap, sortedby=sortedby)
+    with engine().matching(req, limit=cap) as (_, results, _parsed):
         scored = results.scored_length()
         total = len(results) if scored >= cap else scored  # count exactly only when the cap cut
         for hit in results:
@@ -65,16 +56,22 @@ def _export_request() -> SearchRequest:
     return req
 
 
-@bp.route("/export.csv")
-def export_csv():
-    """Stream every matching utterance (up to the cap) as CSV, UTF-8 with a BOM for Excel."""
+def _export(generate, mimetype: str, headers: dict | None = None):
+    """Stream generate(request, cap) for the search in the query string, or answer why not."""
     cap = current_app.config["EXPORT_CAP"]
     try:
         req = _export_request()
     except IndexUnavailable as error:
         return unavailable(error)
+    return Response(stream_with_context(generate(req, cap)), mimetype=mimetype,
+                    headers={**(headers or {}), "X-Export-Cap": str(cap)})
 
-    def generate():
+
+@bp.route("/export.csv")
+def export_csv():
+    """Stream every matching utterance (up to the cap) as CSV, UTF-8 with a BOM for Excel."""
+
+    def generate(req: SearchRequest, cap: int):
         yield "\ufeff"
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=FIELDS)
@@ -91,21 +88,15 @@ def export_csv():
         if total > count:
             yield f"# truncated: {count} of {total} rows (the export cap is {cap}); narrow the search\r\n"
 
-    return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=minutes-export.csv",
-                             "X-Export-Cap": str(cap)})
+    return _export(generate, "text/csv; charset=utf-8",
+                   {"Content-Disposition": "attachment; filename=minutes-export.csv"})
 
 
 @bp.route("/export.json")
 def export_json():
     """Stream every matching utterance (up to the cap) as JSON, saying whether it was cut."""
-    cap = current_app.config["EXPORT_CAP"]
-    try:
-        req = _export_request()
-    except IndexUnavailable as error:
-        return unavailable(error)
 
-    def generate():
+    def generate(req: SearchRequest, cap: int):
         yield '{"records": ['
         count = total = 0
         for total, row in _rows(req, cap):
@@ -114,8 +105,7 @@ def export_json():
         meta = {"count": count, "total": total, "cap": cap, "truncated": total > count}
         yield "], " + jsonsafe.dumps(meta)[1:]
 
-    return Response(stream_with_context(generate()), mimetype="application/json",
-                    headers={"X-Export-Cap": str(cap)})
+    return _export(generate, "application/json")
 
 
 @bp.route("/feed")
