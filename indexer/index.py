@@ -21,6 +21,7 @@ from typing import Iterable
 from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 
 from indexer.analysis import ANALYZER_VERSION, bigram_analyzer, japanese_analyzer
 from indexer.fsutil import atomic_write_text, fsync_dir
@@ -294,7 +295,9 @@ def open_generation(index_dir: Path, name: str | None = None):
             f"{ANALYZER_VERSION}: run `minutes index` again"
         )
     try:
-        ix = whoosh_index.open_dir(str(path))
+        # Without mmap: whoosh3 copies each file it opens out of a mapped segment into memory
+        # (BufferFile wraps the view in BytesIO), which made every search copy hundreds of megabytes.
+        ix = FileStorage(str(path), supports_mmap=False, readonly=True).open_index()
         with ix.searcher() as searcher:
             count = searcher.doc_count()
     except Exception as error:  # whoosh raises many kinds on damaged files

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from whoosh import query as wq
-from whoosh.idsets import BitSet
 from whoosh import sorting
+from whoosh.idsets import DocIdSet
 
 from indexer.analysis import normalize_name
 from indexer.highlight import snippet, tokens_from_vector
@@ -117,6 +116,72 @@ class LRUCache:
             self._items.clear()
 
 
+class Generation:
+    """One open index generation: a searcher per thread, column values by document number, and
+    what searches on it have cached (filters, matching documents, results)."""
+
+    def __init__(self, ix, name: str):
+        self.ix = ix
+        self.name = name
+        self.users = 0  # searches running on it; SearchIndex closes a retired generation at 0
+        self.retired = False
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._searchers: list = []
+        self._columns: dict[str, list] = {}
+        self.filters = LRUCache(128)  # filter key → AllowedDocs
+        self.matches = LRUCache(64)  # (query, filter key) → matching document numbers
+        self.results = LRUCache(256)  # request → SearchResult
+
+    def searcher(self):
+        """Return this thread's searcher, opened on first use and kept until the generation closes
+        (opening one reads each segment's term index: milliseconds that every search would pay)."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = self.ix.searcher()
+            with self._lock:
+                self._searchers.append(searcher)
+        return searcher
+
+    def column(self, fieldname: str) -> list:
+        """Return a sortable field's value for every document number, read once per generation."""
+        values = self._columns.get(fieldname)
+        if values is None:
+            values = list(self.searcher().reader().column_reader(fieldname))
+            self._columns[fieldname] = values
+        return values
+
+    def close(self) -> None:
+        """Close every thread's searcher and the index."""
+        with self._lock:
+            for searcher in self._searchers:
+                searcher.close()
+            self._searchers.clear()
+        self.ix.close()
+
+
+class AllowedDocs(DocIdSet):
+    """The documents a request's filters allow, tested on cached column values only for the
+    documents a search meets, so a new date range costs nothing to set up."""
+
+    def __init__(self, checks: list[tuple[list, object]]):
+        # (values by document number, a set of allowed values or a (low, high) range)
+        self._sets = [(values, allowed) for values, allowed in checks if not isinstance(allowed, tuple)]
+        self._ranges = [(values, *bounds) for values, bounds in checks if isinstance(bounds, tuple)]
+
+    def __contains__(self, docnum: int) -> bool:
+        for values, low, high in self._ranges:
+            if not low <= values[docnum] <= high:
+                return False
+        for values, allowed in self._sets:
+            if values[docnum] not in allowed:
+                return False
+        return True
+
+    def __bool__(self) -> bool:
+        return True  # Whoosh skips a filter that is falsy
+
+
 class SearchIndex:
     """Searches the current index generation, reopening when a reindex switches generations."""
 
@@ -124,95 +189,126 @@ class SearchIndex:
         self.index_dir = Path(index_dir)
         self.synonyms = synonyms if synonyms is not None else Synonyms.load()
         self._lock = threading.Lock()
-        self._ix = None
-        self._generation: str | None = None
-        self._marker: str | None = None  # what CURRENT said when the open index was chosen
+        self._current: Generation | None = None
+        self._marker: str | None = None  # what CURRENT said when the open generation was chosen
         self.problem: str | None = None  # why the current generation is not the one served
-        self._results = LRUCache(256)  # (generation, request) → SearchResult
-        self._filters = LRUCache(128)  # (generation, filter query) → documents it allows
 
-    def _index(self):
+    @contextmanager
+    def _generation(self):
+        """Yield the generation to search, switching first if CURRENT changed; a generation
+        replaced while searches still run on it is closed when the last one ends."""
         marker = current_generation(self.index_dir)
         with self._lock:
-            if self._ix is None or marker != self._marker:
+            if self._current is None or marker != self._marker:
                 ix, name, problem = open_best_generation(self.index_dir)
-                old, self._ix, self._generation, self._marker = self._ix, ix, name, marker
+                old, self._current, self._marker = self._current, Generation(ix, name), marker
                 self.problem = problem
-                self._results.clear()
-                self._filters.clear()
                 if old is not None:
-                    old.close()
-            return self._ix, self._generation
+                    old.retired = True
+                    if old.users == 0:
+                        old.close()
+            generation = self._current
+            generation.users += 1
+        try:
+            yield generation
+        finally:
+            with self._lock:
+                generation.users -= 1
+                if generation.retired and generation.users == 0:
+                    generation.close()
 
     def check(self) -> tuple[str, str | None]:
         """Open the index now; return (generation served, why the current one was passed over)."""
-        _, generation = self._index()
-        return generation, self.problem
+        with self._generation() as generation:
+            return generation.name, self.problem
 
     @contextmanager
     def searcher(self):
         """Yield a Whoosh searcher over the current generation."""
-        ix, _ = self._index()
-        with ix.searcher() as searcher:
-            yield searcher
+        with self._generation() as generation:
+            yield generation.searcher()
 
     @contextmanager
     def matching(self, request: SearchRequest, parsed: ParsedQuery | None = None, **search_options):
         """Yield (searcher, results, parsed) for a request: its query, filters and order applied, all
         on one generation. search_options go to Whoosh's search (limit, groupedby …)."""
         parsed = parsed or self.parse(request)
-        ix, generation = self._index()
-        with ix.searcher() as searcher:
-            allowed = self._filter_docs(generation, request, parsed, searcher)
+        with self._generation() as generation:
+            searcher = generation.searcher()
+            allowed = self._allowed(generation, request, parsed, searcher)
             search_options.setdefault("sortedby", sort_facets(request.sort))
             yield searcher, searcher.search(parsed.query, filter=allowed, **search_options), parsed
 
-    def _filter_docs(self, generation: str, request: SearchRequest, parsed: ParsedQuery, searcher):
-        """Return the documents a request's filters allow (None for no filter), cached per generation
-        and keyed by the filter values, so neither the filter nor the speaker lexicon scan it needs is
-        worked out again for a repeated date range, facet or speaker."""
-        key = (generation, _filter_key(request, parsed))
-        if key[1] == _NO_FILTER:
+    def _allowed(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery, searcher):
+        """Return the documents a request's filters allow (None for no filter), kept per generation
+        and filter values, so the speaker lexicon scan a filter needs is not repeated."""
+        key = _filter_key(request, parsed)
+        if key == _NO_FILTER:
             return None
-        docs = self._filters.get(key)
-        if docs is None:
-            allowed = list(searcher.docs_for_query(_filters(request, parsed, searcher)))
-            size = searcher.doc_count_all()
-            # Whoosh ignores a filter that is empty (it tests its truth), so an empty result allows
-            # one document number past the end instead: truthy, and matching nothing.
-            docs = BitSet(allowed or [size], size=size + 1)
-            self._filters.put(key, docs)
-        return docs
+        allowed = generation.filters.get(key)
+        if allowed is None:
+            allowed = AllowedDocs([(generation.column(name), wanted)
+                                   for name, wanted in _filter_values(request, parsed, searcher)])
+            generation.filters.put(key, allowed)
+        return allowed
+
+    def _matched(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery) -> list[int]:
+        """Return every document number the request matches, unscored (for totals, facets, trends)."""
+        key = (repr(parsed.query), _filter_key(request, parsed))
+        docnums = generation.matches.get(key)
+        if docnums is None:
+            searcher = generation.searcher()
+            allowed = self._allowed(generation, request, parsed, searcher)
+            found = searcher.docs_for_query(parsed.query)
+            docnums = [d for d in found if d in allowed] if allowed is not None else list(found)
+            generation.matches.put(key, docnums)
+        return docnums
+
+    def counts(self, request: SearchRequest, fields: tuple[str, ...]) -> Counter:
+        """Count every match by the values of sortable fields (one field: values; several: tuples)."""
+        parsed = self.parse(request)
+        with self._generation() as generation:
+            docnums = self._matched(generation, request, parsed)
+            columns = [generation.column(name) for name in fields]
+            if len(columns) == 1:
+                return Counter(columns[0][d] for d in docnums)
+            return Counter(tuple(column[d] for column in columns) for d in docnums)
 
     def close(self) -> None:
         """Release the open index."""
         with self._lock:
-            if self._ix is not None:
-                self._ix.close()
-                self._ix = None
+            if self._current is not None:
+                self._current.retired = True
+                if self._current.users == 0:
+                    self._current.close()
+                self._current = None
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run one search; raises QueryError for queries a person must rephrase."""
         parsed = self.parse(request)  # a bad query fails here, before the cache is consulted
-        _, generation = self._index()
-        key = (generation, repr(request))
-        cached = self._results.get(key)
-        if cached is None:
-            cached = self._search(request, parsed)
-            self._results.put(key, cached)
+        with self._generation() as generation:
+            key = repr(request)
+            cached = generation.results.get(key)
+            if cached is None:
+                cached = self._search(generation, request, parsed)
+                generation.results.put(key, cached)
         return cached
 
-    def _search(self, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
+    def _search(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
         limit = max(1, min(request.limit, MAX_LIMIT))
         offset = max(0, request.offset)
-        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in (*FACET_FIELDS, "kind")}
-        with self.matching(request, parsed, limit=offset + limit, groupedby=facets) as (searcher, results, _):
-            total = sum(results.groups("kind").values())
-            facet_counts = {name: _sorted_counts(results.groups(name)) for name in FACET_FIELDS}
-            # Slice to the page before touching stored fields.
-            hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i)))
-                    for i in range(offset, min(offset + limit, results.scored_length()))]
-        return SearchResult(request, total, hits, facet_counts, parsed, self._generation)
+        # The total and the facet counts come from every match, unscored, read off cached columns;
+        # only the page wanted is ranked (Whoosh skips blocks that cannot reach the top).
+        docnums = self._matched(generation, request, parsed)
+        facet_counts = {name: _sorted_counts(Counter(generation.column(name)[d] for d in docnums))
+                        for name in FACET_FIELDS}
+        searcher = generation.searcher()
+        results = searcher.search(parsed.query, filter=self._allowed(generation, request, parsed, searcher),
+                                  limit=offset + limit, sortedby=sort_facets(request.sort))
+        # Slice to the page before touching stored fields.
+        hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i)))
+                for i in range(offset, min(offset + limit, results.scored_length()))]
+        return SearchResult(request, len(docnums), hits, facet_counts, parsed, generation.name)
 
     def ranked_ids(self, request: SearchRequest, limit: int | None = None) -> list[tuple[str, int]]:
         """Return (meeting id, seq) of every match in rank order (or the first limit)."""
@@ -226,8 +322,7 @@ class SearchIndex:
     def meeting_documents(self, meeting_id: str, tokens: bool = False) -> list[dict]:
         """Return every stored document of one meeting in order (header first); with tokens, each
         carries its stored terms under "_tokens" for highlighting."""
-        ix, _ = self._index()
-        with ix.searcher() as searcher:
+        with self.searcher() as searcher:
             docs = []
             for docnum in searcher.document_numbers(meeting_id=meeting_id):
                 doc = dict(searcher.stored_fields(docnum))
@@ -268,13 +363,9 @@ def _sorted_counts(groups: dict) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _any_of(fieldname: str, values: list[str]) -> wq.Query:
-    terms = [wq.Term(fieldname, v) for v in values]
-    return terms[0] if len(terms) == 1 else wq.Or(terms)
-
-
-def _filters(request: SearchRequest, parsed: ParsedQuery, searcher) -> wq.Query | None:
-    clauses: list[wq.Query] = []
+def _filter_values(request: SearchRequest, parsed: ParsedQuery, searcher) -> list[tuple[str, object]]:
+    """Return (field, allowed values or (low, high) range) for each filter of a request."""
+    checks: list[tuple[str, object]] = []
     wanted = {
         "role": list(request.roles) + parsed.filters.get("role", []),
         "committee": list(request.committees) + parsed.filters.get("committee", []),
@@ -283,29 +374,24 @@ def _filters(request: SearchRequest, parsed: ParsedQuery, searcher) -> wq.Query 
     }
     for fieldname, values in wanted.items():
         if values:
-            clauses.append(_any_of(fieldname, values))
+            checks.append((fieldname, frozenset(values)))
     speakers = ([request.speaker] if request.speaker else []) + parsed.filters.get("speaker", [])
     for speaker in speakers:
-        clauses.append(_partial_query(searcher, "speaker", speaker))
+        checks.append(("speaker", _partial_values(searcher, "speaker", speaker)))
     if request.committee_like:
-        clauses.append(_partial_query(searcher, "committee", request.committee_like))
+        checks.append(("committee", _partial_values(searcher, "committee", request.committee_like)))
     if request.date_from or request.date_until:
-        clauses.append(wq.TermRange(
-            "date",
-            request.date_from.isoformat() if request.date_from else None,
-            request.date_until.isoformat() if request.date_until else None,
-        ))
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        low = request.date_from.isoformat() if request.date_from else "0"
+        high = request.date_until.isoformat() if request.date_until else "9999"
+        checks.append(("date", (low, high)))
+    return checks
 
 
-def _partial_query(searcher, fieldname: str, text: str) -> wq.Query:
-    """Match values of a facet field that contain the text, variants folded (山田 finds 山田太郎)."""
+def _partial_values(searcher, fieldname: str, text: str) -> frozenset[str]:
+    """Return the values of a facet field that contain the text, variants folded (山田 finds 山田太郎)."""
     wanted = normalize_name(text)
     values = [term.decode("utf-8") for term in searcher.lexicon(fieldname)]
-    matching = [value for value in values if value and wanted in normalize_name(value)]
-    return _any_of(fieldname, matching) if matching else wq.NullQuery
+    return frozenset(value for value in values if value and wanted in normalize_name(value))
 
 
 def stored_tokens(searcher, docnum: int):

@@ -1,0 +1,82 @@
+"""The benchmark's HTTP section: the app under waitress on 127.0.0.1, one client, each query once."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from bench_stats import latency_summary, measure
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Return a process's peak resident memory (VmHWM) in MiB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def paths_for(query) -> tuple[str, str]:
+    """Return the results page path and the JSON API path of a benchmark query."""
+    page = {"q": query.q}
+    api = {"any": query.q, "maximumRecords": 20, "recordPacking": "json"}
+    if query.date_from:
+        page.update({"from": query.date_from.isoformat(), "until": query.date_until.isoformat()})
+        api.update({"from": query.date_from.isoformat(), "until": query.date_until.isoformat()})
+    return "/?" + urllib.parse.urlencode(page), "/api/v1/search?" + urllib.parse.urlencode(api)
+
+
+def start_server(data_dir: Path, threads: int = 16) -> tuple[subprocess.Popen, str]:
+    """Start waitress serving the app over data_dir; return the process and its base url once it answers."""
+    env = {**os.environ, "MINUTES_DATA_DIR": str(data_dir), "MINUTES_RATE_LIMIT_PER_MINUTE": "0"}
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}",
+                               "--call", "search_web:create_app"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(base + "/", timeout=30).read()
+            return server, base
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError("the web server exited at start")
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the web server did not answer within 60 s")
+
+
+def http_latency(data_dir: Path, queries: list, warmup: list) -> dict:
+    """Time each query once through the results page and once through the JSON API."""
+    server, base = start_server(data_dir)
+    try:
+        for query in warmup:
+            for path in paths_for(query):
+                urllib.request.urlopen(base + path, timeout=60).read()
+        timings: dict[str, dict[str, list[float]]] = {"page": {}, "api": {}}
+        for query in queries:
+            for target, path in zip(("page", "api"), paths_for(query)):
+                seconds, _ = measure(lambda: urllib.request.urlopen(base + path, timeout=60).read())
+                timings[target].setdefault(query.label, []).append(seconds)
+        peak = peak_rss_mib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return {"page": {k: latency_summary(v) for k, v in timings["page"].items()},
+            "api": {k: latency_summary(v) for k, v in timings["api"].items()}, "peak_rss_mib": peak}
