@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -79,9 +78,33 @@ def fold_term(term: str) -> str:
     return term
 
 
+_FINAL_LONG_VOWEL = re.compile("(?<=[\u30a1-\u30fa\u30fc])\u30fc(?![\u30a1-\u30fa\u30fc])")
+_REPEAT_MARK = re.compile("(.)(々+)", re.DOTALL)
+
+
 def fold_chars(text: str) -> tuple[str, list[int]]:
     """Fold stored text character by character for substring matching, with each folded
     character's offset in text: the same rules as fold_term, applied without a tokenizer."""
+    lowered = text.casefold()
+    if len(lowered) != len(text):
+        return _fold_chars_one_by_one(text)  # a character that case-folds to several (ß → ss)
+    dropped = [m.start() for m in _FINAL_LONG_VOWEL.finditer(text)]
+    if dropped:
+        offsets, previous = [], 0
+        for at in dropped:
+            offsets.extend(range(previous, at))
+            previous = at + 1
+        offsets.extend(range(previous, len(text)))
+        lowered = _FINAL_LONG_VOWEL.sub("", lowered)  # casefolding leaves katakana where it was
+    else:
+        offsets = range(len(text))
+    folded = lowered.translate(VARIANT_KANJI)
+    if "々" in folded:
+        folded = _REPEAT_MARK.sub(lambda m: m.group(1) * (1 + len(m.group(2))), folded)
+    return folded, offsets
+
+
+def _fold_chars_one_by_one(text: str) -> tuple[str, list[int]]:
     folded: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text):
@@ -101,8 +124,7 @@ def normalize_name(name: str) -> str:
     return fold_chars(unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", ""))[0]
 
 
-@dataclass(frozen=True)
-class AnalyzedToken:
+class AnalyzedToken(NamedTuple):
     """A term as the index stores it, with its position and its span in the stored text."""
 
     term: str

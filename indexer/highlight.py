@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
+from operator import itemgetter
+from typing import NamedTuple
 
 from indexer.analysis import analyze, fold_chars
 
@@ -27,8 +28,7 @@ def _substring_spans(text: str, tokens, substrings: list[Substring]) -> list[tup
     return spans
 
 
-@dataclass(frozen=True)
-class StoredToken:
+class StoredToken(NamedTuple):
     """A term read back from the index's term vector: term, position and character span."""
 
     term: str
@@ -39,8 +39,9 @@ class StoredToken:
 
 def tokens_from_vector(pairs) -> list[StoredToken]:
     """Turn (term, [(pos, start, end), ...]) pairs of a "characters" term vector into tokens."""
-    tokens = [StoredToken(term, pos, start, end) for term, places in pairs for pos, start, end in places]
-    return sorted(tokens, key=lambda t: t.pos)
+    tokens = [StoredToken(term, *place) for term, places in pairs for place in places]
+    tokens.sort(key=itemgetter(1))
+    return tokens
 
 
 def match_spans(text: str, patterns: list[Pattern], substrings: list[Substring] = (),

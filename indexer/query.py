@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
-from whoosh.query import spans
 
 from indexer.analysis import WORD_START, analyze, fold_chars, normalize_text
+from indexer.positions import TermSequence
 from indexer.synonyms import NO_SYNONYMS, Synonyms
 
 MAX_QUERY_CHARS = 256
@@ -89,14 +89,7 @@ def sequence_query(tokens: list, fieldname: str = TEXT_FIELD) -> wq.Query:
     """Match analysed tokens in order, keeping the gaps that dropped particles left between them."""
     if len(tokens) == 1:
         return wq.Term(fieldname, tokens[0].term)
-    if all(b.pos - a.pos == 1 for a, b in zip(tokens, tokens[1:])):
-        return wq.Phrase(fieldname, [t.term for t in tokens])
-    combined: wq.Query = wq.Term(fieldname, tokens[0].term)
-    for previous, token in zip(tokens, tokens[1:]):
-        gap = token.pos - previous.pos
-        combined = spans.SpanNear2([combined, wq.Term(fieldname, token.term)],
-                                   slop=gap, mindist=gap, ordered=True)
-    return combined
+    return TermSequence(fieldname, [t.term for t in tokens], [t.pos - tokens[0].pos for t in tokens])
 
 
 def _is_kanji(ch: str) -> bool:
@@ -116,7 +109,7 @@ def substring_query(text: str, word_start: bool) -> wq.Query | None:
     boost = 1.0 / len(terms)
     if len(terms) == 1:
         return wq.Term(NGRAM_FIELD, terms[0], boost=boost)
-    return wq.Phrase(NGRAM_FIELD, terms, boost=boost)
+    return TermSequence(NGRAM_FIELD, terms, boost=boost)
 
 
 class _Parser:

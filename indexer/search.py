@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import Counter, OrderedDict
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from whoosh import sorting
 from whoosh.idsets import DocIdSet
 
 from indexer.analysis import normalize_name
+from indexer import ranking
 from indexer.highlight import snippet, tokens_from_vector
 from indexer.index import NO_ROLE, current_generation, open_best_generation
 from indexer.query import ParsedQuery, parse_query
@@ -252,23 +254,42 @@ class SearchIndex:
             generation.filters.put(key, allowed)
         return allowed
 
-    def _matched(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery) -> list[int]:
-        """Return every document number the request matches, unscored (for totals, facets, trends)."""
+    def _matched(self, generation: Generation, request: SearchRequest,
+                 parsed: ParsedQuery) -> tuple[list[int], dict[int, float] | None]:
+        """Return every document number the request matches and, when `ranking` could evaluate the
+        query, each one's score (None: Whoosh must rank it)."""
         key = (repr(parsed.query), _filter_key(request, parsed))
-        docnums = generation.matches.get(key)
-        if docnums is None:
+        found = generation.matches.get(key)
+        if found is None:
             searcher = generation.searcher()
             allowed = self._allowed(generation, request, parsed, searcher)
-            found = searcher.docs_for_query(parsed.query)
-            docnums = [d for d in found if d in allowed] if allowed is not None else list(found)
-            generation.matches.put(key, docnums)
-        return docnums
+            try:
+                scored = ranking.scores(searcher, parsed.query)
+                if allowed is not None:
+                    scored = {d: s for d, s in scored.items() if d in allowed}
+                found = (list(scored), scored)
+            except ranking.Unsupported:
+                docnums = searcher.docs_for_query(parsed.query)
+                found = ([d for d in docnums if d in allowed] if allowed is not None else list(docnums), None)
+            generation.matches.put(key, found)
+        return found
+
+    def _ranked(self, generation: Generation, request: SearchRequest, scored: dict[int, float],
+                count: int | None) -> list[int]:
+        """Return the first count document numbers (all for None) in the request's order."""
+        count = len(scored) if count is None else count
+        if request.sort in ("date_desc", "date_asc"):
+            dates, seqs = generation.column("date"), generation.column("seq")
+            if request.sort == "date_desc":
+                return heapq.nlargest(count, scored, key=lambda d: (dates[d], -seqs[d], -d))
+            return heapq.nsmallest(count, scored, key=lambda d: (dates[d], seqs[d], d))
+        return heapq.nsmallest(count, scored, key=lambda d: (-scored[d], d))
 
     def counts(self, request: SearchRequest, fields: tuple[str, ...]) -> Counter:
         """Count every match by the values of sortable fields (one field: values; several: tuples)."""
         parsed = self.parse(request)
         with self._generation() as generation:
-            docnums = self._matched(generation, request, parsed)
+            docnums, _ = self._matched(generation, request, parsed)
             columns = [generation.column(name) for name in fields]
             if len(columns) == 1:
                 return Counter(columns[0][d] for d in docnums)
@@ -297,23 +318,31 @@ class SearchIndex:
     def _search(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
         limit = max(1, min(request.limit, MAX_LIMIT))
         offset = max(0, request.offset)
-        # The total and the facet counts come from every match, unscored, read off cached columns;
-        # only the page wanted is ranked (Whoosh skips blocks that cannot reach the top).
-        docnums = self._matched(generation, request, parsed)
+        # The total and the facet counts come from every match, read off cached columns.
+        docnums, scored = self._matched(generation, request, parsed)
         facet_counts = {name: _sorted_counts(Counter(generation.column(name)[d] for d in docnums))
                         for name in FACET_FIELDS}
         searcher = generation.searcher()
-        results = searcher.search(parsed.query, filter=self._allowed(generation, request, parsed, searcher),
-                                  limit=offset + limit, sortedby=sort_facets(request.sort))
-        # Slice to the page before touching stored fields.
-        hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i)))
-                for i in range(offset, min(offset + limit, results.scored_length()))]
+        if scored is not None:
+            page = self._ranked(generation, request, scored, offset + limit)[offset:]
+            hits = [_hit(searcher.stored_fields(d), scored[d], parsed, stored_tokens(searcher, d)) for d in page]
+        else:
+            results = searcher.search(parsed.query, filter=self._allowed(generation, request, parsed, searcher),
+                                      limit=offset + limit, sortedby=sort_facets(request.sort))
+            hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i)))
+                    for i in range(offset, min(offset + limit, results.scored_length()))]
         return SearchResult(request, len(docnums), hits, facet_counts, parsed, generation.name)
 
     def ranked_ids(self, request: SearchRequest, limit: int | None = None) -> list[tuple[str, int]]:
         """Return (meeting id, seq) of every match in rank order (or the first limit)."""
-        with self.matching(request, limit=limit) as (_, results, _parsed):
-            return [(hit["meeting_id"], hit["seq"]) for hit in results]
+        parsed = self.parse(request)
+        with self._generation() as generation:
+            _, scored = self._matched(generation, request, parsed)
+            if scored is None:
+                with self.matching(request, parsed, limit=limit) as (_, results, _parsed):
+                    return [(hit["meeting_id"], hit["seq"]) for hit in results]
+            meetings, seqs = generation.column("meeting_id"), generation.column("seq")
+            return [(meetings[d], seqs[d]) for d in self._ranked(generation, request, scored, limit)]
 
     def parse(self, request: SearchRequest) -> ParsedQuery:
         """Parse the request's query with this index's synonyms."""

@@ -1,0 +1,69 @@
+"""The block-wise evaluator (indexer.ranking) against Whoosh's own matchers on real indexes."""
+
+import pytest
+
+from indexer.index import build_index, open_generation, sync_index
+from indexer.query import parse_query
+from indexer.ranking import Unsupported, scores
+from indexer.record_store import RecordStore
+from indexer.synonyms import Synonyms
+
+QUERIES = [
+    "データセンター", "防災", "予算", "委員", "サーバー", "BCP", '"防災センター"', '"計画を"',
+    "防災 訓練", "データ OR 情報", "防災 -訓練", "防災 NOT 予算", "(防災 OR 福祉) 計画", "京都",
+    "説明します", "role:委員長 防災", "存在しない語", "ありがとう",
+]
+
+
+def whoosh_scores(searcher, query) -> dict[int, float]:
+    results = searcher.search(query, limit=None)
+    return {results.docnum(i): results.score(i) for i in range(results.scored_length())}
+
+
+def assert_same(searcher, text):
+    parsed = parse_query(text, synonyms=Synonyms.load())
+    try:
+        ours = scores(searcher, parsed.query)
+    except Unsupported:
+        pytest.skip(f"{text} runs through Whoosh")
+    theirs = whoosh_scores(searcher, parsed.query)
+    assert set(ours) == set(theirs), text
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-6), (text, docnum)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_same_matches_and_scores_as_whoosh_on_the_sample(sample_settings, text):
+    ix, _ = open_generation(sample_settings.index_dir)
+    with ix.searcher() as searcher:
+        assert_same(searcher, text)
+    ix.close()
+
+
+@pytest.fixture(scope="module")
+def segmented_index(sample_settings, tmp_path_factory):
+    """The sample indexed on two processes (two segments), then one meeting changed and one removed
+    by an incremental sync, so the index holds deleted documents."""
+    records_dir = tmp_path_factory.mktemp("records")
+    store = RecordStore(records_dir)
+    meetings = list(RecordStore(sample_settings.records_dir))
+    for meeting in meetings:
+        store.save(meeting)
+    index_dir = tmp_path_factory.mktemp("index")
+    build_index(store, index_dir, procs=2)
+    changed = meetings[0]
+    changed.utterances[0].text += " 防災の計画を追記します。"
+    store.save(changed)
+    store.delete(meetings[1].id)
+    report = sync_index(store, index_dir)
+    assert report.updated == 1 and report.removed == 1
+    ix, _ = open_generation(index_dir)
+    yield ix
+    ix.close()
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_same_matches_and_scores_with_segments_and_deletions(segmented_index, text):
+    with segmented_index.searcher() as searcher:
+        assert searcher.reader().has_deletions()
+        assert_same(searcher, text)
