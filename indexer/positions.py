@@ -79,6 +79,7 @@ def sequence_docs(reader, fieldname: str, words: list[str], offsets: list[int]) 
 
 
 def _scan(reader, fieldname: str, words: list[str], offsets: list[int]) -> set[int]:
+    # Whole posting lists, read block by block, beat skipping through them matcher by matcher.
     lists = [postings(reader, fieldname, w) for w in words]
     if any(not ids for ids, _, _ in lists):
         return set()

@@ -76,3 +76,28 @@ def postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float],
             cache.postings.pop(next(iter(cache.postings)))
         cache.postings[key] = found
     return found
+
+
+def weights_at(reader, fieldname: str, text: str, docs) -> tuple[list[int], list[float]]:
+    """Return (documents, weights) of a term at the given documents only: from its postings when
+    they are read already or the documents are many, else by skipping its matcher to each one."""
+    cached = reader_cache(reader).postings.get((fieldname, text))
+    if cached is not None or len(docs) * 8 > reader.doc_frequency(fieldname, text):
+        ids, weights, _ = postings(reader, fieldname, text)
+        pairs = [(d, w) for d, w in zip(ids, weights) if d in docs]
+    else:
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            return [], []
+        pairs = []
+        for doc in sorted(docs):
+            if not matcher.is_active():
+                break
+            if matcher.id() < doc:
+                matcher.skip_to(doc)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == doc:
+                pairs.append((doc, matcher.weight()))
+    return [d for d, _ in pairs], [w for _, w in pairs]

@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25FScorer
 
 from indexer.positions import TermSequence, sequence_docs
-from indexer.postings import postings, reader_cache
+from indexer.postings import postings, reader_cache, weights_at
 
 class Unsupported(Exception):
     """The query has a part this module does not evaluate; run it through Whoosh."""
@@ -32,9 +32,14 @@ def _lengths(searcher, fieldname: str) -> list[int]:
     return lengths
 
 
-def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0) -> dict[int, float]:
-    """Return {document number: BM25F score × boost} for one term in one (segment) searcher."""
-    ids, weights, _ = postings(searcher.reader(), fieldname, text)
+def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0, only=None) -> dict[int, float]:
+    """Return {document number: BM25F score × boost} for one term in one (segment) searcher, for
+    every document holding it or only those in `only`."""
+    reader = searcher.reader()
+    if only is None:
+        ids, weights, _ = postings(reader, fieldname, text)
+    else:
+        ids, weights = weights_at(reader, fieldname, text, only)
     if not ids:
         return {}
     scorer = searcher.weighting.scorer(searcher, fieldname, text)
@@ -69,10 +74,11 @@ def _evaluate(searcher, q: wq.Query) -> dict[int, float]:
     if type(q) is TermSequence:
         docs = sequence_docs(searcher.reader(), q.fieldname, q.words, q.offsets)
         total: dict[int, float] = dict.fromkeys(docs, 0.0)
+        if not docs:
+            return total
         for word in q.words:
-            for d, s in term_scores(searcher, q.fieldname, word).items():
-                if d in total:
-                    total[d] += s
+            for d, s in term_scores(searcher, q.fieldname, word, only=docs).items():
+                total[d] += s
         return {d: s * boost for d, s in total.items()} if boost != 1.0 else total
     if type(q) is wq.Or and getattr(q, "minmatch", 0) in (0, None, 1) and getattr(q, "scale", None) in (None, 0.0):
         total = {}
