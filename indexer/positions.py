@@ -2,7 +2,7 @@
 
 Whoosh matches a phrase by building span lists for every document that holds all its terms, in
 Python, on every search: for a common word that is most of a query's time. A `TermSequence` finds
-its documents once per index reader with a tight positions check and remembers them; it then
+its documents once per segment with a tight positions check and remembers them; it then
 matches and scores as the AND of its terms kept to those documents, which is exactly how Whoosh
 scores a phrase (the sum of its terms' scores).
 """
@@ -12,9 +12,8 @@ from __future__ import annotations
 from whoosh import matching
 from whoosh import query as wq
 
-from indexer.postings import postings, reader_cache
+from indexer.postings import at_docs, postings, remembered
 
-_CACHE_SIZE = 512  # sequences remembered per reader
 
 
 class TermSequence(wq.Query):
@@ -65,39 +64,36 @@ class TermSequence(wq.Query):
 
 
 def sequence_docs(reader, fieldname: str, words: list[str], offsets: list[int]) -> frozenset[int]:
-    """Return the reader's document numbers holding every word at its offset (remembered per reader)."""
-    cache = reader_cache(reader)
-    key = (fieldname, tuple(words), tuple(offsets))
-    found = cache.sequences.get(key)
-    if found is None:
-        found = frozenset(_scan(reader, fieldname, words, offsets))
-        with cache.lock:
-            if len(cache.sequences) >= _CACHE_SIZE:
-                cache.sequences.pop(next(iter(cache.sequences)))
-            cache.sequences[key] = found
-    return found
+    """Return the segment's document numbers holding every word at its offset (remembered)."""
+    return remembered(reader, "sequence", (fieldname, tuple(words), tuple(offsets)),
+                      lambda: frozenset(_scan(reader, fieldname, words, offsets)), cost=lambda docs: len(docs) + 1)
 
 
 def _scan(reader, fieldname: str, words: list[str], offsets: list[int]) -> set[int]:
-    # Whole posting lists, read block by block, beat skipping through them matcher by matcher.
-    lists = [postings(reader, fieldname, w) for w in words]
-    if any(not ids for ids, _, _ in lists):
+    frequencies = [reader.doc_frequency(fieldname, w) for w in words]
+    if not all(frequencies):
         return set()
-    candidates = set(lists[0][0])
-    for ids, _, _ in lists[1:]:
-        candidates.intersection_update(ids)
-    if not candidates:
-        return set()
+    order = sorted(range(len(words)), key=frequencies.__getitem__)
+    # The rarest term's postings are read whole; each other term only at the documents still in
+    # play, rarest first, so a common term (長, の, 員会) is decoded only where it can matter.
+    lead = postings(reader, fieldname, words[order[0]], values=True)
+    places = {order[0]: dict(zip(lead.ids, lead.values))}
+    candidates = set(places[order[0]])
+    for i in order[1:]:
+        found = at_docs(reader, fieldname, words[i], candidates)
+        places[i] = {d: value for d, (_, value) in found.items()}
+        candidates.intersection_update(places[i])
+        if not candidates:
+            return set()
     decode = reader.schema[fieldname].format.decoder("positions")
-    by_doc = [{d: v for d, v in zip(ids, values) if d in candidates} for ids, _, values in lists]
-    found = set()
+    matches = set()
     for doc in candidates:
         starts = None
-        for places, offset in zip(by_doc, offsets):
-            shifted = {p - offset for p in decode(places[doc])}
+        for i in order:
+            shifted = {p - offsets[i] for p in decode(places[i][doc])}
             starts = shifted if starts is None else starts & shifted
             if not starts:
                 break
         if starts:
-            found.add(doc)
-    return found
+            matches.add(doc)
+    return matches

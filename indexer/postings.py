@@ -1,103 +1,191 @@
-"""A term's postings read block by block into lists, remembered per index reader."""
+"""A term's postings read block by block into arrays, remembered per segment for the whole process.
+
+Segment files never change once written, so what is read from one is shared by every thread's
+reader and by later generations that still hold the segment (an incremental reindex copies them);
+the number of live documents is part of the key, because deletions only ever grow.
+"""
 
 from __future__ import annotations
 
 import threading
-import weakref
+from array import array
+from collections import OrderedDict
+from itertools import accumulate
 
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 
-_TERM_CACHE = 64  # postings kept per reader: common terms recur across queries
+POSTINGS_BUDGET = 3_000_000  # postings kept in memory at once (about 40 bytes each with values)
 
 
-class _ReaderCache:
-    """Per segment reader: BM25 length norms per field and recently read postings."""
+class SegmentCache:
+    """Least recently used postings, and per-segment facts (lengths, phrase matches), within a budget."""
 
-    def __init__(self):
+    def __init__(self, budget: int = POSTINGS_BUDGET):
+        self.budget = budget
         self.lock = threading.Lock()
-        self.lengths: dict[str, list[int]] = {}
-        self.sequences: dict[tuple, frozenset] = {}
-        self.postings: dict[tuple[str, str], tuple] = {}
+        self._items: OrderedDict = OrderedDict()  # key → (cost, value)
+        self._cost = 0
+
+    def get(self, key):
+        """Return a remembered value or None."""
+        with self.lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key, value, cost: int) -> None:
+        """Remember a value that costs about `cost` postings of memory."""
+        with self.lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._cost -= old[0]
+            self._items[key] = (cost, value)
+            self._cost += cost
+            while self._cost > self.budget and len(self._items) > 1:
+                _, (dropped, _) = self._items.popitem(last=False)
+                self._cost -= dropped
 
 
-_caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
+CACHE = SegmentCache()
 
 
-def reader_cache(reader) -> _ReaderCache:
-    """Return what is remembered for one index reader (dropped with the reader)."""
-    with _caches_lock:
-        cache = _caches.get(reader)
-        if cache is None:
-            cache = _caches[reader] = _ReaderCache()
-        return cache
+def segment_key(reader) -> tuple:
+    """Identify a segment reader's content: its segment and how many of its documents are live."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    if segment is None:
+        return ("reader", id(reader))  # not a segment reader: remember nothing beyond it
+    return (segment.segment_id(), reader.doc_count())
 
 
-def postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float], list]:
-    """Return a term's (document numbers, weights, encoded values) in this reader, deletions removed."""
-    cache = reader_cache(reader)
-    key = (fieldname, text)
-    found = cache.postings.get(key)
-    if found is not None:
+class Postings:
+    """One term's postings in one segment: document numbers, weights and (optionally) encoded values."""
+
+    __slots__ = ("ids", "weights", "values")
+
+    def __init__(self, ids, weights, values):
+        self.ids = ids
+        self.weights = weights
+        self.values = values
+
+
+def postings(reader, fieldname: str, text: str, values: bool = False) -> Postings:
+    """Return a term's postings in a segment reader, deletions removed; values only when asked."""
+    key = (segment_key(reader), "postings", fieldname, text)
+    found = CACHE.get(key)
+    if found is not None and (found.values is not None or not values):
         return found
-    ids: list[int] = []
-    weights: list[float] = []
-    values: list = []
+    found = _read(reader, fieldname, text, values)
+    CACHE.put(key, found, len(found.ids) * (3 if values else 1))
+    return found
+
+
+def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
+    ids = array("i")
+    weights = array("f")
+    values: list | None = [] if with_values else None
     try:
         matcher = reader.postings(fieldname, text)
     except TermNotFound:
-        matcher = None
+        return Postings(ids, weights, values)
     deleted = None
     if isinstance(matcher, FilterMatcher):  # how a reader hides deleted documents
         deleted, matcher = matcher._ids, matcher.child
-    if matcher is not None and hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        # whoosh3's block reader: take each block's arrays whole.
+    if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block"):
+        # whoosh3's block reader: take each block's arrays whole (ids are stored as deltas).
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            matcher._read_values()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            values.extend(matcher._values)
+            matcher._read_data()
+            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+            count = matcher._blocklength
+            ids.extend(raw_ids if matcher._byteids else accumulate(raw_ids))
+            if raw_weights is None or isinstance(raw_weights, float):
+                weights.extend([1.0 if raw_weights is None else raw_weights] * count)
+            else:
+                weights.extend(raw_weights)
+            if with_values:
+                matcher._read_values()
+                values.extend(matcher._values)
             matcher._next_block()
-    elif matcher is not None:
+    else:
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
-            values.append(matcher.value())
+            if with_values:
+                values.append(matcher.value())
             matcher.next()
     if deleted:
         kept = [i for i, d in enumerate(ids) if d not in deleted]
-        ids, weights, values = [ids[i] for i in kept], [weights[i] for i in kept], [values[i] for i in kept]
-    found = (ids, weights, values)
-    with cache.lock:
-        if len(cache.postings) >= _TERM_CACHE:
-            cache.postings.pop(next(iter(cache.postings)))
-        cache.postings[key] = found
+        ids = array("i", (ids[i] for i in kept))
+        weights = array("f", (weights[i] for i in kept))
+        values = [values[i] for i in kept] if with_values else None
+    return Postings(ids, weights, values)
+
+
+def at_docs(reader, fieldname: str, text: str, docs) -> dict[int, tuple[float, object]]:
+    """Return {document: (weight, encoded value)} of a term at the given documents only.
+
+    Read from its postings when they are in memory or the documents are many; otherwise only the
+    blocks that can hold one of the documents are decoded (a common term such as 長 or の has
+    thousands of blocks, a query's candidates touch a few).
+    """
+    key = (segment_key(reader), "postings", fieldname, text)
+    cached = CACHE.get(key)
+    if cached is None and len(docs) * 16 > reader.doc_frequency(fieldname, text):
+        cached = postings(reader, fieldname, text, values=True)
+    if cached is not None:
+        if cached.values is None:
+            cached = postings(reader, fieldname, text, values=True)
+        return {d: (w, v) for d, w, v in zip(cached.ids, cached.weights, cached.values) if d in docs}
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return {}
+    deleted = None
+    if isinstance(matcher, FilterMatcher):
+        deleted, matcher = matcher._ids, matcher.child
+    wanted = sorted(d for d in docs if not deleted or d not in deleted)
+    if not hasattr(matcher, "_read_data"):
+        found = {}
+        for doc in wanted:
+            if not matcher.is_active():
+                break
+            matcher.skip_to(doc)
+            if matcher.is_active() and matcher.id() == doc:
+                found[doc] = (matcher.weight(), matcher.value())
+        return found
+    found = {}
+    i = 0
+    while i < len(wanted) and matcher.is_active():
+        if matcher.block_max_id() < wanted[i]:
+            matcher._next_block()  # reads the next block's header only
+            continue
+        matcher._read_ids()
+        matcher._read_weights()
+        matcher._read_values()
+        where = {d: n for n, d in enumerate(matcher._ids)}
+        while i < len(wanted) and wanted[i] <= matcher._maxid:
+            n = where.get(wanted[i])
+            if n is not None:
+                found[wanted[i]] = (matcher._weights[n], matcher._values[n])
+            i += 1
+        matcher._next_block()
     return found
 
 
 def weights_at(reader, fieldname: str, text: str, docs) -> tuple[list[int], list[float]]:
-    """Return (documents, weights) of a term at the given documents only: from its postings when
-    they are read already or the documents are many, else by skipping its matcher to each one."""
-    cached = reader_cache(reader).postings.get((fieldname, text))
-    if cached is not None or len(docs) * 8 > reader.doc_frequency(fieldname, text):
-        ids, weights, _ = postings(reader, fieldname, text)
-        pairs = [(d, w) for d, w in zip(ids, weights) if d in docs]
-    else:
-        try:
-            matcher = reader.postings(fieldname, text)
-        except TermNotFound:
-            return [], []
-        pairs = []
-        for doc in sorted(docs):
-            if not matcher.is_active():
-                break
-            if matcher.id() < doc:
-                matcher.skip_to(doc)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == doc:
-                pairs.append((doc, matcher.weight()))
-    return [d for d, _ in pairs], [w for _, w in pairs]
+    """Return (documents, weights) of a term at the given documents only (see at_docs)."""
+    found = at_docs(reader, fieldname, text, docs)
+    ordered = sorted(found)
+    return ordered, [found[d][0] for d in ordered]
+
+
+def remembered(reader, name: str, key, compute, cost=len):
+    """Return compute() for a per-segment fact, computed once and kept within the budget."""
+    full_key = (segment_key(reader), name, key)
+    found = CACHE.get(full_key)
+    if found is None:
+        found = compute()
+        CACHE.put(full_key, found, cost(found))
+    return found

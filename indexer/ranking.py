@@ -15,21 +15,17 @@ from whoosh import query as wq
 from whoosh.scoring import BM25FScorer
 
 from indexer.positions import TermSequence, sequence_docs
-from indexer.postings import postings, reader_cache, weights_at
+from indexer.postings import postings, remembered, weights_at
 
 class Unsupported(Exception):
     """The query has a part this module does not evaluate; run it through Whoosh."""
 
 
 def _lengths(searcher, fieldname: str) -> list[int]:
-    """Return every document's length in a field, read once per reader."""
+    """Return every document's length in a field, read once per segment."""
     reader = searcher.reader()
-    cache = reader_cache(reader)
-    lengths = cache.lengths.get(fieldname)
-    if lengths is None:
-        lengths = [searcher.doc_field_length(d, fieldname, 1) or 1 for d in range(reader.doc_count_all())]
-        cache.lengths[fieldname] = lengths
-    return lengths
+    return remembered(reader, "lengths", fieldname, lambda: [
+        searcher.doc_field_length(d, fieldname, 1) or 1 for d in range(reader.doc_count_all())])
 
 
 def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0, only=None) -> dict[int, float]:
@@ -37,7 +33,8 @@ def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0, only=No
     every document holding it or only those in `only`."""
     reader = searcher.reader()
     if only is None:
-        ids, weights, _ = postings(reader, fieldname, text)
+        found = postings(reader, fieldname, text)
+        ids, weights = found.ids, found.weights
     else:
         ids, weights = weights_at(reader, fieldname, text, only)
     if not ids:

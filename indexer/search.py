@@ -325,11 +325,12 @@ class SearchIndex:
         searcher = generation.searcher()
         if scored is not None:
             page = self._ranked(generation, request, scored, offset + limit)[offset:]
-            hits = [_hit(searcher.stored_fields(d), scored[d], parsed, stored_tokens(searcher, d)) for d in page]
+            hits = [_hit(searcher.stored_fields(d), scored[d], parsed, stored_tokens(searcher, d, parsed))
+                    for d in page]
         else:
             results = searcher.search(parsed.query, filter=self._allowed(generation, request, parsed, searcher),
                                       limit=offset + limit, sortedby=sort_facets(request.sort))
-            hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i)))
+            hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i), parsed))
                     for i in range(offset, min(offset + limit, results.scored_length()))]
         return SearchResult(request, len(docnums), hits, facet_counts, parsed, generation.name)
 
@@ -423,8 +424,13 @@ def _partial_values(searcher, fieldname: str, text: str) -> frozenset[str]:
     return frozenset(value for value in values if value and wanted in normalize_name(value))
 
 
-def stored_tokens(searcher, docnum: int):
-    """Return a document's terms with positions and spans from its term vector (None if absent)."""
+def stored_tokens(searcher, docnum: int, parsed: ParsedQuery | None = None):
+    """Return a document's terms with positions and spans from its term vector (None if absent).
+
+    With a parsed query, only what its highlights need is decoded: the terms of its patterns, and
+    for exact text that must begin a word, the terms beginning with its first character (a word
+    starting there is one of them). A long speech has thousands of terms; a query needs a few.
+    """
     if not searcher.has_vector(docnum, "text"):
         return None
     # Read the matcher directly: whoosh3 3.54's vector_as decodes with the field's posting format
@@ -432,11 +438,33 @@ def stored_tokens(searcher, docnum: int):
     vector = searcher.vector(docnum, "text")
     decode = vector.format.decoder("characters")
     pairs = []
-    while vector.is_active():
-        term = vector.id()
-        pairs.append((term.decode("utf-8") if isinstance(term, bytes) else term, decode(vector.value())))
-        vector.next()
+    if parsed is None:
+        while vector.is_active():
+            pairs.append((vector.id(), decode(vector.value())))
+            vector.next()
+        return tokens_from_vector(pairs)
+    exact = {term for pattern in parsed.patterns for term, _ in pattern}
+    prefixes = set()
+    for needle, word_start in parsed.substrings:
+        if word_start and needle:
+            # A word starting where the needle does is one of its prefixes (都 of 都教育委員会) or
+            # begins with its first two characters; after one kanji and kana, an inflected verb's
+            # base form may differ, so then every term beginning with the kanji is read.
+            exact.update(needle[:j] for j in range(1, len(needle) + 1))
+            prefixes.add(needle[:2] if len(needle) > 1 and _is_kanji_or_ascii(needle[1]) else needle[0])
+    for key in sorted(exact | prefixes):
+        if not vector.is_active():
+            break
+        if vector.id() < key:
+            vector.skip_to(key)
+        while vector.is_active() and (vector.id() == key or (key in prefixes and vector.id().startswith(key))):
+            pairs.append((vector.id(), decode(vector.value())))
+            vector.next()
     return tokens_from_vector(pairs)
+
+
+def _is_kanji_or_ascii(ch: str) -> bool:
+    return ch.isascii() or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def _hit(doc, score, parsed: ParsedQuery, tokens=None) -> Hit:
