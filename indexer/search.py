@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 from collections import Counter, OrderedDict
 from contextlib import contextmanager
@@ -14,11 +15,13 @@ from whoosh import sorting
 from whoosh.idsets import DocIdSet
 
 from indexer.analysis import normalize_name
-from indexer import ranking
+from indexer import postings, ranking
 from indexer.highlight import snippet, tokens_from_vector
 from indexer.index import NO_ROLE, current_generation, open_best_generation
 from indexer.query import ParsedQuery, parse_query
 from indexer.synonyms import Synonyms
+
+log = logging.getLogger(__name__)
 
 FACET_FIELDS = ("role", "committee", "year")
 SORTS = ("relevance", "date_desc", "date_asc")
@@ -153,6 +156,15 @@ class Generation:
             self._columns[fieldname] = values
         return values
 
+    def warm(self) -> int:
+        """Read the most frequent terms' postings ahead of the searches that will need them."""
+        searcher = self.searcher()
+        segments = searcher.subsearchers or [(searcher, 0)]
+        total = max(1, searcher.doc_count_all())
+        budget = postings.POSTINGS_BUDGET * postings.WARM_SHARE
+        return sum(postings.warm(sub.reader(), ("text_ngram", "text"),
+                                 int(budget * sub.doc_count_all() / total)) for sub, _ in segments)
+
     def close(self) -> None:
         """Close every thread's searcher and the index."""
         with self._lock:
@@ -187,9 +199,10 @@ class AllowedDocs(DocIdSet):
 class SearchIndex:
     """Searches the current index generation, reopening when a reindex switches generations."""
 
-    def __init__(self, index_dir: Path, synonyms: Synonyms | None = None):
+    def __init__(self, index_dir: Path, synonyms: Synonyms | None = None, warm_ahead: bool = False):
         self.index_dir = Path(index_dir)
         self.synonyms = synonyms if synonyms is not None else Synonyms.load()
+        self.warm_ahead = warm_ahead  # read common terms in the background whenever a generation opens
         self._lock = threading.Lock()
         self._current: Generation | None = None
         self._marker: str | None = None  # what CURRENT said when the open generation was chosen
@@ -205,6 +218,9 @@ class SearchIndex:
                 ix, name, problem = open_best_generation(self.index_dir)
                 old, self._current, self._marker = self._current, Generation(ix, name), marker
                 self.problem = problem
+                if self.warm_ahead:
+                    threading.Thread(target=self._warm, args=(self._current,), daemon=True,
+                                     name=f"warm {name}").start()
                 if old is not None:
                     old.retired = True
                     if old.users == 0:
@@ -218,6 +234,27 @@ class SearchIndex:
                 generation.users -= 1
                 if generation.retired and generation.users == 0:
                     generation.close()
+
+    def _warm(self, generation: Generation) -> None:
+        with self._lock:
+            if generation.retired:
+                return
+            generation.users += 1
+        try:
+            read = generation.warm()
+            log.info("read %d postings of %s ahead", read, generation.name)
+        except Exception:  # a cache that is not warmed only makes searches slower
+            log.exception("warming %s failed", generation.name)
+        finally:
+            with self._lock:
+                generation.users -= 1
+                if generation.retired and generation.users == 0:
+                    generation.close()
+
+    def warm(self) -> int:
+        """Read the current generation's most frequent terms into memory now; return how many postings."""
+        with self._generation() as generation:
+            return generation.warm()
 
     def check(self) -> tuple[str, str | None]:
         """Open the index now; return (generation served, why the current one was passed over)."""

@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,  # nothing here takes a request body
         MAX_QUERY_STRING=4096,
         RATE_LIMIT_PER_MINUTE=120,  # per client, for the API, exports and feeds; 0 turns it off
+        WARM_AHEAD=True,  # read the commonest terms' postings in the background when an index opens
     )
     # MINUTES_<KEY> environment variables override these (MINUTES_RATE_LIMIT_PER_MINUTE=0 …),
     # so a WSGI server that calls create_app() can be configured too.
@@ -39,7 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # and under load they time out (seen in the soak test).
     analyze("会議録")
     settings = Settings(Path(app.config["DATA_DIR"]).resolve())
-    app.extensions["minutes_search"] = SearchIndex(settings.index_dir, synonyms=settings.synonyms())
+    app.extensions["minutes_search"] = SearchIndex(settings.index_dir, synonyms=settings.synonyms(),
+                                                   warm_ahead=bool(app.config["WARM_AHEAD"]))
 
     from search_web import api, exports, safety, views
 
