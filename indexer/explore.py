@@ -66,25 +66,21 @@ class MeetingGroup:
 
 
 def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int, list[MeetingGroup]]:
-    """Return (number of meetings, one page of meetings) for a search, ordered like the request."""
-    per_meeting = {"m": sorting.FieldFacet("meeting_id", maptype=sorting.Count)}
-    with engine.matching(request, limit=None, groupedby=per_meeting) as (searcher, results, _):
-        counts = results.groups("m")
-        order: list[str] = []
-        best: dict[str, int] = {}
-        for hit in results:
-            mid = hit["meeting_id"]
-            if mid not in best:
-                best[mid] = hit["seq"]
-                order.append(mid)
-        page = order[request.offset:request.offset + request.limit]
-        groups = []
+    """Return (number of meetings, one page of meetings) for a search, ordered like the request
+    (a meeting ranks where its best utterance does)."""
+    ranked = engine.ranked_ids(request)
+    counts = Counter(mid for mid, _ in ranked)
+    best: dict[str, int] = {}
+    for mid, seq in ranked:
+        best.setdefault(mid, seq)
+    page = list(best)[request.offset:request.offset + request.limit]
+    groups = []
+    with engine.searcher() as searcher:
         for mid in page:
             header = searcher.document(meeting_id=mid, seq=0) or searcher.document(meeting_id=mid)
             groups.append(MeetingGroup(mid, header.get("title", ""), header.get("committee", ""),
-                                       header.get("date", ""), header.get("url", ""), counts.get(mid, 0),
-                                       best[mid]))
-    return len(order), groups
+                                       header.get("date", ""), header.get("url", ""), counts[mid], best[mid]))
+    return len(best), groups
 
 
 def trend(engine: SearchIndex, request: SearchRequest, period: str = "year",
@@ -92,15 +88,10 @@ def trend(engine: SearchIndex, request: SearchRequest, period: str = "year",
     """Return {period: Counter({series: hits})} over every match; series is "" unless split by
     "committee" or "role"."""
     field = "month" if period == "month" else "year"
-    facet = sorting.MultiFacet([field, split]) if split in ("committee", "role") else sorting.FieldFacet(field)
-    with engine.matching(request, limit=1, groupedby={"t": facet}, maptype=sorting.Count) as (_, results, _p):
-        groups = results.groups("t")
+    fields = (field, split) if split in ("committee", "role") else (field,)
     series: dict[str, Counter] = defaultdict(Counter)
-    for key, count in groups.items():
-        if isinstance(key, tuple):
-            when, name = key
-        else:
-            when, name = key, ""
+    for key, count in engine.counts(request, fields).items():
+        when, name = key if isinstance(key, tuple) else (key, "")
         if when:
             series[when][name or ""] += count
     return dict(sorted(series.items()))

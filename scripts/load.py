@@ -4,6 +4,7 @@ Usage:
     python scripts/load.py                         # 16 clients for 60 s on the bundled sample
     python scripts/load.py --seconds 600 --reindex-every 60   # the 10-minute soak, switching generations
     python scripts/load.py --data-dir DIR          # against an existing data directory
+    python scripts/load.py --data-dir DIR --corpus-queries 300   # queries drawn from the shared corpora
 Every request loop is bounded (--max-requests) and stops by itself; only 127.0.0.1 is contacted.
 """
 
@@ -52,6 +53,22 @@ def proc_stats(pid: int) -> tuple[int, int]:
     return rss, len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def corpus_queries(corpora: Path, per_kind: int) -> dict[str, list[str]]:
+    """Draw per_kind queries of each kind from the shared corpora (see bench_queries)."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_queries import make_queries
+    from indexer.corpora import load_shared_corpora
+
+    meetings = list(load_shared_corpora(corpora))
+    texts = [u.text for m in meetings for u in m.utterances]
+    drawn: dict[str, list[str]] = {}
+    for query in make_queries(texts, [m.date for m in meetings if m.date], per_kind, seed=11):
+        if query.date_from is None:
+            drawn.setdefault(query.kind, []).append(query.q)
+    return drawn
+
+
 def request_paths(rng: random.Random) -> str:
     kind = rng.choice(list(QUERIES))
     q = rng.choice(QUERIES[kind])
@@ -77,7 +94,12 @@ def main() -> None:
     parser.add_argument("--reindex-every", type=float, default=0, help="rebuild the index every N seconds")
     parser.add_argument("--data-dir")
     parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--corpus-queries", type=int, default=0, metavar="N",
+                        help="draw N queries of each kind from ../shared/corpora instead of the fixed list")
     args = parser.parse_args()
+    if args.corpus_queries:
+        QUERIES.clear()
+        QUERIES.update(corpus_queries(ROOT.parent / "shared" / "corpora", args.corpus_queries))
 
     data = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp()) / "data"
     # Every client here is 127.0.0.1: the per-client rate limit would answer most of them 429.
