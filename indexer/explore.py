@@ -128,11 +128,13 @@ def all_meetings(engine: SearchIndex) -> list[dict]:
         return [dict(hit) for hit in results]
 
 
-def kwic_lines(text: str, parsed, width: int = 30) -> list[tuple[str, str, str]]:
-    """Return (left, keyword, right) for every match in text: keyword in context, one per occurrence."""
+def kwic_lines(text: str, parsed, width: int = 30, spans=None) -> list[tuple[str, str, str]]:
+    """Return (left, keyword, right) for every match in text: keyword in context, one per occurrence;
+    spans, when the search found them already (Hit.spans), spare analysing the text again."""
     lines = []
-    flat = re.sub(r"\s+", " ", text)
-    spans = match_spans(flat, parsed.patterns, parsed.substrings)
+    flat = re.sub(r"\s", " ", text)  # one character for one, so the spans still fit
+    if spans is None:
+        spans = match_spans(flat, parsed.patterns, parsed.substrings)
     for start, end in spans:
         lines.append((flat[max(0, start - width):start], flat[start:end], flat[end:end + width]))
     return lines

@@ -89,7 +89,11 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
 def snippet(text: str, patterns: list[Pattern], width: int = 160,
             substrings: list[Substring] = (), tokens=None) -> str:
     """Return an HTML snippet of about width characters around the first match, matches marked."""
-    spans = match_spans(text, patterns, substrings, tokens)
+    return snippet_around(text, match_spans(text, patterns, substrings, tokens), width)
+
+
+def snippet_around(text: str, spans: list[tuple[int, int]], width: int = 160) -> str:
+    """Return an HTML snippet of about width characters around the first of the spans, all marked."""
     if len(text) <= width:
         return mark(text, spans)
     anchor = spans[0][0] if spans else 0

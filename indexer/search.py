@@ -16,7 +16,7 @@ from whoosh.idsets import DocIdSet
 
 from indexer.analysis import normalize_name
 from indexer import postings, ranking
-from indexer.highlight import snippet, tokens_from_vector
+from indexer.highlight import match_spans, snippet_around, tokens_from_vector
 from indexer.index import NO_ROLE, current_generation, open_best_generation
 from indexer.query import ParsedQuery, parse_query
 from indexer.synonyms import Synonyms
@@ -65,6 +65,7 @@ class Hit:
     text: str
     snippet: str
     score: float | None
+    spans: list[tuple[int, int]] = field(default_factory=list, repr=False)  # where text matches
 
     def to_json(self) -> dict:
         """Return the hit in the shape of `minutes search --json`."""
@@ -506,6 +507,7 @@ def _is_kanji_or_ascii(ch: str) -> bool:
 
 def _hit(doc, score, parsed: ParsedQuery, tokens=None) -> Hit:
     text = doc.get("text", "")
+    spans = match_spans(text, parsed.patterns, parsed.substrings, tokens)
     return Hit(
         meeting_id=doc["meeting_id"],
         seq=doc["seq"],
@@ -518,6 +520,7 @@ def _hit(doc, score, parsed: ParsedQuery, tokens=None) -> Hit:
         title=doc.get("title", ""),
         url=doc.get("url", ""),
         text=text,
-        snippet=snippet(text, parsed.patterns, substrings=parsed.substrings, tokens=tokens),
+        snippet=snippet_around(text, spans),
         score=score,
+        spans=spans,
     )

@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--reindex-every", type=float, default=0, help="rebuild the index every N seconds")
     parser.add_argument("--data-dir")
     parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--server-threads", type=int, default=16, help="waitress worker threads")
     parser.add_argument("--corpus-queries", type=int, default=0, metavar="N",
                         help="draw N queries of each kind from ../shared/corpora instead of the fixed list")
     args = parser.parse_args()
@@ -107,9 +108,12 @@ def main() -> None:
     if not args.data_dir:
         subprocess.run([str(BIN / "minutes"), "demo", "--no-serve"], env=env, check=True, capture_output=True)
     port = free_port()
-    server = subprocess.Popen([str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", "--threads=16",
+    # The server's log goes to a file: a pipe nobody reads fills up and stops the server mid-run.
+    log_path = Path(tempfile.mkdtemp(prefix="minutes-load-")) / "waitress.log"
+    server_log = open(log_path, "w")
+    server = subprocess.Popen([str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={args.server_threads}",
                                "--call", "search_web:create_app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=server_log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -179,7 +183,7 @@ def main() -> None:
         "p99_ms": round(percentile(99), 1), "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
         "rss_kib": {"first": first[1], "last": last[1], "max": max(s[1] for s in samples)},
         "fds": {"first": first[2], "last": last[2], "max": max(s[2] for s in samples)},
-        "reindexes": reindexes, "reindex_started_at_s": reindex_times,
+        "reindexes": reindexes, "reindex_started_at_s": reindex_times, "server_log": str(log_path),
     }
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.json_path:

@@ -71,7 +71,8 @@ def index():
             total, context["groups"] = explore.grouped_by_meeting(engine(), req)
             context["meeting_total"] = total
         elif view == "kwic":
-            context["kwic"] = [(hit, explore.kwic_lines(hit.text, result.parsed)) for hit in result.hits]
+            context["kwic"] = [(hit, explore.kwic_lines(hit.text, result.parsed, spans=hit.spans))
+                               for hit in result.hits]
         context["chart"] = _chart(req, args)
     except QueryError as error:
         context["error"] = str(error)
