@@ -24,10 +24,10 @@ from typing import Iterable
 from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.compound import SubFile
 from whoosh.filedb.filestore import FileStorage
 from whoosh.system import _INT_SIZE, pack_uint
 
-from indexer import mapped
 from indexer.analysis import ANALYZER_VERSION, bigram_analyzer, japanese_analyzer
 from indexer.fsutil import atomic_write_text, fsync_dir
 from indexer.record_store import RecordStore, record_digest
@@ -46,7 +46,19 @@ class IndexUnavailable(RuntimeError):
     """The index is missing, incomplete or built by an incompatible version."""
 
 
-mapped.install()
+def _subfile_peek(self, size: int = 1) -> bytes:
+    """Return up to 4 KB from the current position without moving it."""
+    size = min(max(size, 1), 4096, self._length - self._pos)
+    if size <= 0:
+        return b""
+    self._file.seek(self._offset + self._pos)
+    return self._file.read(size)
+
+
+# whoosh3 reads every posting block's header with pickle.load from a SubFile of the segment; with no
+# peek() the unpickler reads it a byte or two at a time (about 20 reads per header). With one, it
+# reads the header in one go.
+SubFile.peek = _subfile_peek
 
 
 class PackedPositions(formats.Positions):
@@ -327,8 +339,11 @@ def open_generation(index_dir: Path, name: str | None = None):
             f"{ANALYZER_VERSION}: run `minutes index` again"
         )
     try:
-        # Segments are mapped and read without copies (see indexer.mapped).
-        ix = FileStorage(str(path), readonly=True).open_index()
+        # Without mmap: whoosh3 copies each file it opens out of a mapped segment into memory
+        # (BufferFile wraps the view in BytesIO), which made every search copy hundreds of megabytes.
+        # Reading from the map without copies was tried too: no faster, and it counts every mapped
+        # page of every thread's searcher as resident memory.
+        ix = FileStorage(str(path), supports_mmap=False, readonly=True).open_index()
         with ix.searcher() as searcher:
             count = searcher.doc_count()
     except Exception as error:  # whoosh raises many kinds on damaged files
