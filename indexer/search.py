@@ -211,8 +211,7 @@ class SearchIndex:
 
     @contextmanager
     def _generation(self):
-        """Yield the generation to search, switching first if CURRENT changed; a generation
-        replaced while searches still run on it is closed when the last one ends."""
+        """Yield the generation to search, switching first if CURRENT changed."""
         marker = current_generation(self.index_dir)
         with self._lock:
             if self._current is None or marker != self._marker:
@@ -228,6 +227,13 @@ class SearchIndex:
                         old.close()
             generation = self._current
             generation.users += 1
+        with self._holding(generation):
+            yield generation
+
+    @contextmanager
+    def _holding(self, generation: Generation):
+        """Release a generation taken for one search; a generation replaced while searches still ran
+        on it is closed when the last of them ends."""
         try:
             yield generation
         finally:
@@ -241,16 +247,12 @@ class SearchIndex:
             if generation.retired:
                 return
             generation.users += 1
-        try:
-            read = generation.warm()
-            log.info("read %d postings of %s ahead", read, generation.name)
-        except Exception:  # a cache that is not warmed only makes searches slower
-            log.exception("warming %s failed", generation.name)
-        finally:
-            with self._lock:
-                generation.users -= 1
-                if generation.retired and generation.users == 0:
-                    generation.close()
+        with self._holding(generation):
+            try:
+                read = generation.warm()
+                log.info("read %d postings of %s ahead", read, generation.name)
+            except Exception:  # a cache that is not warmed only makes searches slower
+                log.exception("warming %s failed", generation.name)
 
     def warm(self) -> int:
         """Read the current generation's most frequent terms into memory now; return how many postings."""
