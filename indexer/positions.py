@@ -15,7 +15,6 @@ from whoosh import query as wq
 from indexer.postings import at_docs, postings, remembered
 
 
-
 class TermSequence(wq.Query):
     """Match documents where the terms occur at the given offsets from the first one."""
 

@@ -83,17 +83,25 @@ def postings(reader, fieldname: str, text: str, values: bool = False) -> Posting
     return found
 
 
+def _open(reader, fieldname: str, text: str):
+    """Return (the term's postings matcher, the deleted documents it hides or None); (None, None)
+    for a term the segment does not have."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return None, None
+    if isinstance(matcher, FilterMatcher):  # how a reader hides deleted documents
+        return matcher.child, matcher._ids
+    return matcher, None
+
+
 def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
     ids = array("i")
     weights = array("f")
     values: list | None = [] if with_values else None
-    try:
-        matcher = reader.postings(fieldname, text)
-    except TermNotFound:
+    matcher, deleted = _open(reader, fieldname, text)
+    if matcher is None:
         return Postings(ids, weights, values)
-    deleted = None
-    if isinstance(matcher, FilterMatcher):  # how a reader hides deleted documents
-        deleted, matcher = matcher._ids, matcher.child
     if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block"):
         # whoosh3's block reader: take each block's arrays whole (ids are stored as deltas).
         while matcher.is_active():
@@ -131,31 +139,13 @@ def at_docs(reader, fieldname: str, text: str, docs) -> dict[int, tuple[float, o
     blocks that can hold one of the documents are decoded (a common term such as 長 or の has
     thousands of blocks, a query's candidates touch a few).
     """
-    key = (segment_key(reader), "postings", fieldname, text)
-    cached = CACHE.get(key)
-    if cached is None and len(docs) * 16 > reader.doc_frequency(fieldname, text):
+    cached = CACHE.get((segment_key(reader), "postings", fieldname, text))
+    matcher, deleted = (None, None) if cached is not None else _open(reader, fieldname, text)
+    if cached is not None or len(docs) * 16 > reader.doc_frequency(fieldname, text) \
+            or not hasattr(matcher, "_read_data"):
         cached = postings(reader, fieldname, text, values=True)
-    if cached is not None:
-        if cached.values is None:
-            cached = postings(reader, fieldname, text, values=True)
         return {d: (w, v) for d, w, v in zip(cached.ids, cached.weights, cached.values) if d in docs}
-    try:
-        matcher = reader.postings(fieldname, text)
-    except TermNotFound:
-        return {}
-    deleted = None
-    if isinstance(matcher, FilterMatcher):
-        deleted, matcher = matcher._ids, matcher.child
     wanted = sorted(d for d in docs if not deleted or d not in deleted)
-    if not hasattr(matcher, "_read_data"):
-        found = {}
-        for doc in wanted:
-            if not matcher.is_active():
-                break
-            matcher.skip_to(doc)
-            if matcher.is_active() and matcher.id() == doc:
-                found[doc] = (matcher.weight(), matcher.value())
-        return found
     found = {}
     i = 0
     while i < len(wanted) and matcher.is_active():
@@ -173,13 +163,6 @@ def at_docs(reader, fieldname: str, text: str, docs) -> dict[int, tuple[float, o
             i += 1
         matcher._next_block()
     return found
-
-
-def weights_at(reader, fieldname: str, text: str, docs) -> tuple[list[int], list[float]]:
-    """Return (documents, weights) of a term at the given documents only (see at_docs)."""
-    found = at_docs(reader, fieldname, text, docs)
-    ordered = sorted(found)
-    return ordered, [found[d][0] for d in ordered]
 
 
 def remembered(reader, name: str, key, compute, cost=len):

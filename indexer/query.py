@@ -92,7 +92,7 @@ def sequence_query(tokens: list, fieldname: str = TEXT_FIELD) -> wq.Query:
     return TermSequence(fieldname, [t.term for t in tokens], [t.pos - tokens[0].pos for t in tokens])
 
 
-def _is_kanji(ch: str) -> bool:
+def is_kanji(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
 
 
@@ -233,7 +233,7 @@ class _Parser:
         # inside PAID; katakana and kana words may sit inside longer ones (スーパーコンピューター).
         if self.mode in ("bigram", "final"):
             first_char = fold_chars(text)[0][:1] or " "
-            word_start = self.mode == "final" and (_is_kanji(first_char) or first_char.isascii())
+            word_start = self.mode == "final" and (is_kanji(first_char) or first_char.isascii())
             exact = substring_query(text, word_start)
         if highlight:
             first = tokens[0].pos

@@ -15,7 +15,8 @@ from whoosh import query as wq
 from whoosh.scoring import BM25FScorer
 
 from indexer.positions import TermSequence, sequence_docs
-from indexer.postings import postings, remembered, weights_at
+from indexer.postings import at_docs, postings, remembered
+
 
 class Unsupported(Exception):
     """The query has a part this module does not evaluate; run it through Whoosh."""
@@ -36,7 +37,8 @@ def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0, only=No
         found = postings(reader, fieldname, text)
         ids, weights = found.ids, found.weights
     else:
-        ids, weights = weights_at(reader, fieldname, text, only)
+        found = at_docs(reader, fieldname, text, only)
+        ids, weights = list(found), [weight for weight, _ in found.values()]
     if not ids:
         return {}
     scorer = searcher.weighting.scorer(searcher, fieldname, text)
@@ -64,7 +66,7 @@ def scores(searcher, q: wq.Query) -> dict[int, float]:
 
 def _evaluate(searcher, q: wq.Query) -> dict[int, float]:
     boost = getattr(q, "boost", 1.0)
-    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+    if isinstance(q, type(wq.NullQuery)):
         return {}
     if type(q) is wq.Term:
         return term_scores(searcher, q.fieldname, q.text, boost)
@@ -76,7 +78,7 @@ def _evaluate(searcher, q: wq.Query) -> dict[int, float]:
         for word in q.words:
             for d, s in term_scores(searcher, q.fieldname, word, only=docs).items():
                 total[d] += s
-        return {d: s * boost for d, s in total.items()} if boost != 1.0 else total
+        return _boosted(total, boost)
     if type(q) is wq.Or and getattr(q, "minmatch", 0) in (0, None, 1) and getattr(q, "scale", None) in (None, 0.0):
         total = {}
         for child in q.subqueries:

@@ -18,7 +18,7 @@ from indexer.analysis import normalize_name
 from indexer import postings, ranking
 from indexer.highlight import match_spans, snippet_around, tokens_from_vector
 from indexer.index import NO_ROLE, current_generation, open_best_generation
-from indexer.query import ParsedQuery, parse_query
+from indexer.query import ParsedQuery, is_kanji, parse_query
 from indexer.synonyms import Synonyms
 
 log = logging.getLogger(__name__)
@@ -222,9 +222,7 @@ class SearchIndex:
                     threading.Thread(target=self._warm, args=(self._current,), daemon=True,
                                      name=f"warm {name}").start()
                 if old is not None:
-                    old.retired = True
-                    if old.users == 0:
-                        old.close()
+                    self._retire(old)
             generation = self._current
             generation.users += 1
         with self._holding(generation):
@@ -241,6 +239,13 @@ class SearchIndex:
                 generation.users -= 1
                 if generation.retired and generation.users == 0:
                     generation.close()
+
+    @staticmethod
+    def _retire(generation: Generation) -> None:
+        """Mark a generation replaced (call with the lock held); close it now if no search uses it."""
+        generation.retired = True
+        if generation.users == 0:
+            generation.close()
 
     def _warm(self, generation: Generation) -> None:
         with self._lock:
@@ -295,7 +300,7 @@ class SearchIndex:
         return allowed
 
     def _matched(self, generation: Generation, request: SearchRequest,
-                 parsed: ParsedQuery) -> tuple[list[int], dict[int, float] | None]:
+                 parsed: ParsedQuery) -> tuple:
         """Return every document number the request matches and, when `ranking` could evaluate the
         query, each one's score (None: Whoosh must rank it)."""
         key = (repr(parsed.query), _filter_key(request, parsed))
@@ -307,7 +312,7 @@ class SearchIndex:
                 scored = ranking.scores(searcher, parsed.query)
                 if allowed is not None:
                     scored = {d: s for d, s in scored.items() if d in allowed}
-                found = (list(scored), scored)
+                found = (scored.keys(), scored)
             except ranking.Unsupported:
                 docnums = searcher.docs_for_query(parsed.query)
                 found = ([d for d in docnums if d in allowed] if allowed is not None else list(docnums), None)
@@ -339,9 +344,7 @@ class SearchIndex:
         """Release the open index."""
         with self._lock:
             if self._current is not None:
-                self._current.retired = True
-                if self._current.users == 0:
-                    self._current.close()
+                self._retire(self._current)
                 self._current = None
 
     def search(self, request: SearchRequest) -> SearchResult:
@@ -468,7 +471,7 @@ def stored_tokens(searcher, docnum: int, parsed: ParsedQuery | None = None):
     """Return a document's terms with positions and spans from its term vector (None if absent).
 
     With a parsed query, only what its highlights need is decoded: the terms of its patterns, and
-    for exact text that must begin a word, the terms beginning with its first character (a word
+    for exact text that must begin a word, its prefixes and the terms beginning like it (a word
     starting there is one of them). A long speech has thousands of terms; a query needs a few.
     """
     if not searcher.has_vector(docnum, "text"):
@@ -491,7 +494,7 @@ def stored_tokens(searcher, docnum: int, parsed: ParsedQuery | None = None):
             # begins with its first two characters; after one kanji and kana, an inflected verb's
             # base form may differ, so then every term beginning with the kanji is read.
             exact.update(needle[:j] for j in range(1, len(needle) + 1))
-            prefixes.add(needle[:2] if len(needle) > 1 and _is_kanji_or_ascii(needle[1]) else needle[0])
+            prefixes.add(needle[:2] if len(needle) > 1 and (needle[1].isascii() or is_kanji(needle[1])) else needle[0])
     for key in sorted(exact | prefixes):
         if not vector.is_active():
             break
@@ -501,10 +504,6 @@ def stored_tokens(searcher, docnum: int, parsed: ParsedQuery | None = None):
             pairs.append((vector.id(), decode(vector.value())))
             vector.next()
     return tokens_from_vector(pairs)
-
-
-def _is_kanji_or_ascii(ch: str) -> bool:
-    return ch.isascii() or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def _hit(doc, score, parsed: ParsedQuery, tokens=None) -> Hit:
