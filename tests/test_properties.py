@@ -74,6 +74,15 @@ def test_normalisation_is_idempotent(text):
 
 
 @FUZZ
+@given(st.text(alphabet=st.sampled_from(list("々ーアイカサバ髙國高国委員会のa 。\n")), max_size=60))
+def test_fast_folding_agrees_with_folding_one_character_at_a_time(text):
+    from indexer.analysis import _fold_chars_one_by_one
+
+    folded, offsets = fold_chars(text)
+    assert (folded, list(offsets)) == _fold_chars_one_by_one(text)
+
+
+@FUZZ
 @given(st.lists(st.one_of(TEXT, st.sampled_from(['"', "OR", "NOT", "-", "(", ")", "role:", "year:2020", "AND"])),
                 max_size=20))
 def test_the_query_parser_raises_nothing_but_query_errors(parts):
