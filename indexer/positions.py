@@ -12,28 +12,36 @@ from __future__ import annotations
 from whoosh import matching
 from whoosh import query as wq
 
-from indexer.postings import at_docs, postings, remembered
+from indexer.postings import at_docs, known, postings, remembered
 
 
 class TermSequence(wq.Query):
-    """Match documents where the terms occur at the given offsets from the first one."""
+    """Match documents where the terms occur at the given offsets from the first one.
 
-    def __init__(self, fieldname: str, words: list[str], offsets: list[int] | None = None, boost: float = 1.0):
+    With `gram` > 0 each term is that many characters of an n-gram field starting at its offset
+    (only the first may carry a marker such as WORD_START): terms that together cover every
+    character then prove the match, so only their positions are checked.
+    """
+
+    def __init__(self, fieldname: str, words: list[str], offsets: list[int] | None = None, boost: float = 1.0,
+                 gram: int = 0):
         self.fieldname = fieldname
         self.words = list(words)
         self.offsets = list(offsets) if offsets is not None else list(range(len(self.words)))
         self.boost = boost
+        self.gram = gram
 
     def __eq__(self, other):
         return (other.__class__ is self.__class__ and self.fieldname == other.fieldname
-                and self.words == other.words and self.offsets == other.offsets and self.boost == other.boost)
+                and self.words == other.words and self.offsets == other.offsets and self.boost == other.boost
+                and self.gram == other.gram)
 
     def __hash__(self):
-        return hash((self.fieldname, tuple(self.words), tuple(self.offsets), self.boost))
+        return hash((self.fieldname, tuple(self.words), tuple(self.offsets), self.boost, self.gram))
 
     def __repr__(self):
         return (f"{self.__class__.__name__}({self.fieldname!r}, {self.words!r}, {self.offsets!r}, "
-                f"boost={self.boost!r})")
+                f"boost={self.boost!r}, gram={self.gram!r})")
 
     def __str__(self):
         return f'{self.fieldname}:"{" ".join(self.words)}"'
@@ -52,47 +60,91 @@ class TermSequence(wq.Query):
     def _and_query(self) -> wq.Query:
         return wq.And([wq.Term(self.fieldname, w) for w in self.words])
 
+    def matches(self, reader, within=None) -> dict[int, tuple[float, ...]]:
+        """Return {document number: each word's weight there} for the segment, or only for the
+        documents in `within`."""
+        return sequence_matches(reader, self.fieldname, self.words, self.offsets, self.gram, within)
+
     def docs(self, searcher):
-        return iter(sorted(sequence_docs(searcher.reader(), self.fieldname, self.words, self.offsets)))
+        return iter(sorted(self.matches(searcher.reader())))
 
     def matcher(self, searcher, context=None):
-        found = sequence_docs(searcher.reader(), self.fieldname, self.words, self.offsets)
+        found = self.matches(searcher.reader())
         if not found:
             return matching.NullMatcher()
         return matching.FilterMatcher(self._and_query().matcher(searcher, context), found, boost=self.boost)
 
 
-def sequence_docs(reader, fieldname: str, words: list[str], offsets: list[int]) -> frozenset[int]:
-    """Return the segment's document numbers holding every word at its offset (remembered)."""
-    return remembered(reader, "sequence", (fieldname, tuple(words), tuple(offsets)),
-                      lambda: frozenset(_scan(reader, fieldname, words, offsets)), cost=lambda docs: len(docs) + 1)
+def sequence_matches(reader, fieldname: str, words: list[str], offsets: list[int],
+                     gram: int = 0, within=None) -> dict[int, tuple[float, ...]]:
+    """Return {document number: each word's weight} of the segment's documents (or those in
+    `within`) holding every word at its offset. The whole segment's answer is remembered; a few
+    documents are checked on their own."""
+    key = (fieldname, tuple(words), tuple(offsets), gram)
+    if within is not None:
+        found = known(reader, "sequence", key)
+        if found is None and len(within) * 4 < min(reader.doc_frequency(fieldname, w) for w in words):
+            return _scan(reader, fieldname, words, offsets, gram, within)
+    found = remembered(reader, "sequence", key, lambda: _scan(reader, fieldname, words, offsets, gram),
+                       cost=lambda found: len(found) * len(words) + 1)
+    if within is None:
+        return found
+    return {d: found[d] for d in within if d in found}
 
 
-def _scan(reader, fieldname: str, words: list[str], offsets: list[int]) -> set[int]:
+def covering(offsets: list[int], gram: int) -> list[int]:
+    """Return the indexes of terms whose `gram` characters at their offsets together cover every
+    character of the sequence (the first term always among them); all of them if there is a gap."""
+    order = sorted(range(len(offsets)), key=offsets.__getitem__)
+    if gram <= 0 or order[0] != 0:
+        return order
+    chosen, end, k = [0], offsets[0] + gram, 1
+    last = offsets[order[-1]] + gram
+    while end < last:
+        best = None
+        while k < len(order) and offsets[order[k]] <= end:
+            best, k = order[k], k + 1
+        if best is None or offsets[best] + gram <= end:
+            return order  # a gap no term covers: every term must be checked
+        chosen.append(best)
+        end = offsets[best] + gram
+    return chosen
+
+
+def _scan(reader, fieldname: str, words: list[str], offsets: list[int], gram: int,
+          within=None) -> dict[int, tuple[float, ...]]:
     frequencies = [reader.doc_frequency(fieldname, w) for w in words]
     if not all(frequencies):
-        return set()
+        return {}
     order = sorted(range(len(words)), key=frequencies.__getitem__)
     # The rarest term's postings are read whole; each other term only at the documents still in
     # play, rarest first, so a common term (長, の, 員会) is decoded only where it can matter.
-    lead = postings(reader, fieldname, words[order[0]], values=True)
-    places = {order[0]: dict(zip(lead.ids, lead.values))}
+    if within is None:
+        lead = postings(reader, fieldname, words[order[0]], values=True)
+        places = {order[0]: dict(zip(lead.ids, zip(lead.weights, lead.values)))}
+    else:
+        places = {order[0]: at_docs(reader, fieldname, words[order[0]], within)}
     candidates = set(places[order[0]])
     for i in order[1:]:
-        found = at_docs(reader, fieldname, words[i], candidates)
-        places[i] = {d: value for d, (_, value) in found.items()}
+        places[i] = at_docs(reader, fieldname, words[i], candidates)
         candidates.intersection_update(places[i])
         if not candidates:
-            return set()
+            return {}
+    checked = [i for i in order if i in set(covering(offsets, gram))]
     decode = reader.schema[fieldname].format.decoder("positions")
-    matches = set()
+    # Positions are compared in the frame of the rarest checked term: its few positions are the
+    # possible starts, and each other term must sit at its distance from one of them.
+    lead_places, lead_offset = places[checked[0]], offsets[checked[0]]
+    others = [(places[i], offsets[i] - lead_offset) for i in checked[1:]]
+    every = [places[i] for i in range(len(words))]
+    found = {}
     for doc in candidates:
-        starts = None
-        for i in order:
-            shifted = {p - offsets[i] for p in decode(places[i][doc])}
-            starts = shifted if starts is None else starts & shifted
+        starts = decode(lead_places[doc][1])
+        for place, distance in others:
+            present = set(decode(place[doc][1]))
+            starts = [p for p in starts if p + distance in present]
             if not starts:
                 break
         if starts:
-            matches.add(doc)
-    return matches
+            found[doc] = tuple([place[doc][0] for place in every])
+    return found

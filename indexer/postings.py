@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from itertools import accumulate
 
@@ -101,7 +102,7 @@ def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
     values: list | None = [] if with_values else None
     matcher, deleted = _open(reader, fieldname, text)
     if matcher is None:
-        return Postings(ids, weights, values)
+        return Postings(ids, weights, () if with_values else None)
     if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block"):
         # whoosh3's block reader: take each block's arrays whole (ids are stored as deltas).
         while matcher.is_active():
@@ -129,22 +130,26 @@ def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
         ids = array("i", (ids[i] for i in kept))
         weights = array("f", (weights[i] for i in kept))
         values = [values[i] for i in kept] if with_values else None
-    return Postings(ids, weights, values)
+    # Kept as a tuple: the garbage collector stops tracking a tuple of bytes, whereas it would walk a
+    # list's millions of items on every full collection (tens of milliseconds, at random searches).
+    return Postings(ids, weights, tuple(values) if with_values else None)
 
 
-def at_docs(reader, fieldname: str, text: str, docs) -> dict[int, tuple[float, object]]:
-    """Return {document: (weight, encoded value)} of a term at the given documents only.
+def at_docs(reader, fieldname: str, text: str, docs, values: bool = True) -> dict[int, tuple[float, object]]:
+    """Return {document: (weight, encoded value or None)} of a term at the given documents only.
 
     Read from its postings when they are in memory or the documents are many; otherwise only the
     blocks that can hold one of the documents are decoded (a common term such as 長 or の has
     thousands of blocks, a query's candidates touch a few).
     """
     cached = CACHE.get((segment_key(reader), "postings", fieldname, text))
-    matcher, deleted = (None, None) if cached is not None else _open(reader, fieldname, text)
-    if cached is not None or len(docs) * 16 > reader.doc_frequency(fieldname, text) \
-            or not hasattr(matcher, "_read_data"):
-        cached = postings(reader, fieldname, text, values=True)
-        return {d: (w, v) for d, w, v in zip(cached.ids, cached.weights, cached.values) if d in docs}
+    if cached is not None and (cached.values is not None or not values):
+        return _pick(cached, docs)
+    matcher, deleted = _open(reader, fieldname, text)
+    if matcher is None:
+        return {}
+    if len(docs) * 16 > reader.doc_frequency(fieldname, text) or not hasattr(matcher, "_read_data"):
+        return _pick(postings(reader, fieldname, text, values=values), docs)
     wanted = sorted(d for d in docs if not deleted or d not in deleted)
     found = {}
     i = 0
@@ -154,15 +159,35 @@ def at_docs(reader, fieldname: str, text: str, docs) -> dict[int, tuple[float, o
             continue
         matcher._read_ids()
         matcher._read_weights()
-        matcher._read_values()
+        if values:
+            matcher._read_values()
         where = {d: n for n, d in enumerate(matcher._ids)}
         while i < len(wanted) and wanted[i] <= matcher._maxid:
             n = where.get(wanted[i])
             if n is not None:
-                found[wanted[i]] = (matcher._weights[n], matcher._values[n])
+                found[wanted[i]] = (matcher._weights[n], matcher._values[n] if values else None)
             i += 1
         matcher._next_block()
     return found
+
+
+def _pick(found: Postings, docs) -> dict[int, tuple[float, object]]:
+    ids, weights = found.ids, found.weights
+    values = found.values if found.values is not None else (None,) * len(ids)
+    if len(docs) * 8 > len(ids):
+        return {d: (w, v) for d, w, v in zip(ids, weights, values) if d in docs}
+    # Few documents in a long list: look each one up (the ids are sorted) instead of walking it.
+    picked = {}
+    for d in docs:
+        i = bisect_left(ids, d)
+        if i < len(ids) and ids[i] == d:
+            picked[d] = (weights[i], values[i])
+    return picked
+
+
+def known(reader, name: str, key):
+    """Return a per-segment fact if it is remembered, else None (computing nothing)."""
+    return CACHE.get((segment_key(reader), name, key))
 
 
 def remembered(reader, name: str, key, compute, cost=len):

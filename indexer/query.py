@@ -109,7 +109,7 @@ def substring_query(text: str, word_start: bool) -> wq.Query | None:
     boost = 1.0 / len(terms)
     if len(terms) == 1:
         return wq.Term(NGRAM_FIELD, terms[0], boost=boost)
-    return TermSequence(NGRAM_FIELD, terms, boost=boost)
+    return TermSequence(NGRAM_FIELD, terms, boost=boost, gram=2)
 
 
 class _Parser:

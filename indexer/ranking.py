@@ -11,10 +11,12 @@ and the caller lets Whoosh run them.
 
 from __future__ import annotations
 
+from array import array
+
 from whoosh import query as wq
 from whoosh.scoring import BM25FScorer
 
-from indexer.positions import TermSequence, sequence_docs
+from indexer.positions import TermSequence
 from indexer.postings import at_docs, postings, remembered
 
 
@@ -22,11 +24,11 @@ class Unsupported(Exception):
     """The query has a part this module does not evaluate; run it through Whoosh."""
 
 
-def _lengths(searcher, fieldname: str) -> list[int]:
+def _lengths(searcher, fieldname: str) -> array:
     """Return every document's length in a field, read once per segment."""
     reader = searcher.reader()
-    return remembered(reader, "lengths", fieldname, lambda: [
-        searcher.doc_field_length(d, fieldname, 1) or 1 for d in range(reader.doc_count_all())])
+    return remembered(reader, "lengths", fieldname, lambda: array("I", [
+        searcher.doc_field_length(d, fieldname, 1) or 1 for d in range(reader.doc_count_all())]))
 
 
 def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0, only=None) -> dict[int, float]:
@@ -35,10 +37,13 @@ def term_scores(searcher, fieldname: str, text: str, boost: float = 1.0, only=No
     reader = searcher.reader()
     if only is None:
         found = postings(reader, fieldname, text)
-        ids, weights = found.ids, found.weights
-    else:
-        found = at_docs(reader, fieldname, text, only)
-        ids, weights = list(found), [weight for weight, _ in found.values()]
+        return _scored(searcher, fieldname, text, found.ids, found.weights, boost)
+    found = at_docs(reader, fieldname, text, only, values=False)
+    return _scored(searcher, fieldname, text, list(found), [w for w, _ in found.values()], boost)
+
+
+def _scored(searcher, fieldname: str, text: str, ids, weights, boost: float = 1.0) -> dict[int, float]:
+    """Return {document: score × boost} of one term at the given documents and weights."""
     if not ids:
         return {}
     scorer = searcher.weighting.scorer(searcher, fieldname, text)
@@ -64,25 +69,27 @@ def scores(searcher, q: wq.Query) -> dict[int, float]:
     return result
 
 
-def _evaluate(searcher, q: wq.Query) -> dict[int, float]:
+def _evaluate(searcher, q: wq.Query, only=None) -> dict[int, float]:
+    """Score q's matches in one segment; with `only`, just those among these documents."""
     boost = getattr(q, "boost", 1.0)
     if isinstance(q, type(wq.NullQuery)):
         return {}
     if type(q) is wq.Term:
-        return term_scores(searcher, q.fieldname, q.text, boost)
+        return term_scores(searcher, q.fieldname, q.text, boost, only)
     if type(q) is TermSequence:
-        docs = sequence_docs(searcher.reader(), q.fieldname, q.words, q.offsets)
-        total: dict[int, float] = dict.fromkeys(docs, 0.0)
-        if not docs:
+        found = q.matches(searcher.reader(), only)
+        total: dict[int, float] = dict.fromkeys(found, 0.0)
+        if not found:
             return total
-        for word in q.words:
-            for d, s in term_scores(searcher, q.fieldname, word, only=docs).items():
+        docs = list(found)
+        for i, word in enumerate(q.words):
+            for d, s in _scored(searcher, q.fieldname, word, docs, [found[d][i] for d in docs]).items():
                 total[d] += s
         return _boosted(total, boost)
     if type(q) is wq.Or and getattr(q, "minmatch", 0) in (0, None, 1) and getattr(q, "scale", None) in (None, 0.0):
         total = {}
         for child in q.subqueries:
-            for d, s in _evaluate(searcher, child).items():
+            for d, s in _evaluate(searcher, child, only).items():
                 total[d] = total.get(d, 0.0) + s
         return _boosted(total, boost)
     if type(q) is wq.And:
@@ -90,16 +97,36 @@ def _evaluate(searcher, q: wq.Query) -> dict[int, float]:
         negative = [c for c in q.subqueries if isinstance(c, wq.Not)]
         if not positive:
             raise Unsupported("an AND of negations only")
-        parts = sorted((_evaluate(searcher, c) for c in positive), key=len)
-        total = dict(parts[0])
-        for part in parts[1:]:
+        # The likely smallest part is matched in full; every other part only at its documents, so
+        # a common word ANDed with a rare one is never scored across its whole posting list.
+        reader = searcher.reader()
+        positive.sort(key=lambda c: _estimate(reader, c))
+        total = _evaluate(searcher, positive[0], only)
+        for child in positive[1:]:
+            if not total:
+                return total
+            part = _evaluate(searcher, child, total.keys())
             total = {d: s + part[d] for d, s in total.items() if d in part}
         for child in negative:
-            excluded = _evaluate(searcher, child.query)
+            excluded = _evaluate(searcher, child.query, total.keys()) if total else {}
             # Whoosh's inverse matcher scores each document it lets through at the NOT's boost.
             total = {d: s + child.boost for d, s in total.items() if d not in excluded}
         return _boosted(total, boost)
     raise Unsupported(type(q).__name__)
+
+
+def _estimate(reader, q: wq.Query) -> int:
+    """Return an upper bound on how many of the segment's documents q matches, without reading postings."""
+    if type(q) is wq.Term:
+        return reader.doc_frequency(q.fieldname, q.text)
+    if type(q) is TermSequence:
+        return min(reader.doc_frequency(q.fieldname, w) for w in q.words)
+    if type(q) is wq.Or:
+        return sum(_estimate(reader, c) for c in q.subqueries)
+    if type(q) is wq.And:
+        return min((_estimate(reader, c) for c in q.subqueries if not isinstance(c, wq.Not)),
+                   default=reader.doc_count_all())
+    return reader.doc_count_all()
 
 
 def _boosted(total: dict[int, float], boost: float) -> dict[int, float]:

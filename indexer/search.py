@@ -134,7 +134,7 @@ class Generation:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._searchers: list = []
-        self._columns: dict[str, list] = {}
+        self._columns: dict[str, tuple] = {}
         self.filters = LRUCache(128)  # filter key → AllowedDocs
         self.matches = LRUCache(64)  # (query, filter key) → matching document numbers
         self.results = LRUCache(256)  # request → SearchResult
@@ -149,11 +149,13 @@ class Generation:
                 self._searchers.append(searcher)
         return searcher
 
-    def column(self, fieldname: str) -> list:
+    def column(self, fieldname: str) -> tuple:
         """Return a sortable field's value for every document number, read once per generation."""
         values = self._columns.get(fieldname)
         if values is None:
-            values = list(self.searcher().reader().column_reader(fieldname))
+            # A tuple of strings drops out of the cyclic garbage collector's sight; a list would be
+            # walked, item by item, on every full collection.
+            values = tuple(self.searcher().reader().column_reader(fieldname))
             self._columns[fieldname] = values
         return values
 

@@ -67,3 +67,31 @@ def test_same_matches_and_scores_with_segments_and_deletions(segmented_index, te
     with segmented_index.searcher() as searcher:
         assert searcher.reader().has_deletions()
         assert_same(searcher, text)
+
+
+def test_covering_terms_prove_an_exact_substring():
+    from indexer.positions import covering
+
+    assert covering(list(range(6)), 2) == [0, 2, 4, 5]  # 議会|運営|委員|員会 fix all seven characters
+    assert covering([0, 1], 2) == [0, 1]
+    assert covering([0, 3], 2) == [0, 1]  # a gap: nothing proves the characters between
+    assert covering([0, 1, 2], 0) == [0, 1, 2]  # word positions: every term is checked
+
+
+def test_a_sequence_checked_at_a_few_documents_agrees_with_the_whole_segment(sample_settings, monkeypatch):
+    from indexer import postings
+    from indexer.positions import TermSequence
+
+    ix, _ = open_generation(sample_settings.index_dir)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        sequence = parse_query('"事務局"').query
+        assert isinstance(sequence, TermSequence) and sequence.gram == 2
+        everything = sequence.matches(reader)
+        assert len(everything) >= 8
+        some = sorted(everything)[::8] + [d for d in range(reader.doc_count_all()) if d not in everything][:3]
+        # few enough, with nothing remembered, to be scanned on their own
+        assert len(some) * 4 < min(reader.doc_frequency(sequence.fieldname, w) for w in sequence.words)
+        monkeypatch.setattr(postings, "CACHE", postings.SegmentCache())
+        assert sequence.matches(reader, within=set(some)) == {d: everything[d] for d in some if d in everything}
+    ix.close()
