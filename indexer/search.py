@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
+from bisect import bisect_left
 from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -498,10 +499,15 @@ def stored_tokens(searcher, docnum: int, parsed: ParsedQuery | None = None):
             exact.update(needle[:j] for j in range(1, len(needle) + 1))
             prefixes.add(needle[:2] if len(needle) > 1 and (needle[1].isascii() or is_kanji(needle[1])) else needle[0])
     for key in sorted(exact | prefixes):
+        # whoosh3's skip_to walks a block one term at a time; find the block by its last term, then
+        # the term in it by bisection (a long speech's vector has thousands of terms).
+        while vector.is_active() and vector.block_max_id() < key:
+            vector._next_block()
         if not vector.is_active():
             break
-        if vector.id() < key:
-            vector.skip_to(key)
+        if vector._ids is None:
+            vector._read_ids()
+        vector._i = max(vector._i, bisect_left(vector._ids, key, vector._i))
         while vector.is_active() and (vector.id() == key or (key in prefixes and vector.id().startswith(key))):
             pairs.append((vector.id(), decode(vector.value())))
             vector.next()

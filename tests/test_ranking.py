@@ -95,3 +95,12 @@ def test_a_sequence_checked_at_a_few_documents_agrees_with_the_whole_segment(sam
         monkeypatch.setattr(postings, "CACHE", postings.SegmentCache())
         assert sequence.matches(reader, within=set(some)) == {d: everything[d] for d in some if d in everything}
     ix.close()
+
+
+def test_packed_values_give_back_each_value():
+    from indexer.postings import PackedValues
+
+    values = [b"\x01\x00\x00\x00", b"", b"abc", b"\x00" * 9]
+    packed = PackedValues(values, map(len, values))
+    assert len(packed) == 4
+    assert [packed[i] for i in range(4)] == list(packed) == values
