@@ -130,7 +130,8 @@ def _scan(reader, fieldname: str, words: list[str], offsets: list[int], gram: in
         candidates.intersection_update(places[i])
         if not candidates:
             return {}
-    checked = [i for i in order if i in set(covering(offsets, gram))]
+    covers = set(covering(offsets, gram))
+    checked = [i for i in order if i in covers]
     decode = reader.schema[fieldname].format.decoder("positions")
     # Positions are compared in the frame of the rarest checked term: its few positions are the
     # possible starts, and each other term must sit at its distance from one of them.

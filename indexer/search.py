@@ -211,6 +211,7 @@ class SearchIndex:
         self._current: Generation | None = None
         self._marker: str | None = None  # what CURRENT said when the open generation was chosen
         self.problem: str | None = None  # why the current generation is not the one served
+        self._parsed = LRUCache(256)  # (query text, expand, mode) → ParsedQuery; a page parses it 2-3 times
 
     @contextmanager
     def _generation(self):
@@ -292,21 +293,20 @@ class SearchIndex:
     def _allowed(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery, searcher):
         """Return the documents a request's filters allow (None for no filter), kept per generation
         and filter values, so the speaker lexicon scan a filter needs is not repeated."""
-        key = _filter_key(request, parsed)
-        if key == _NO_FILTER:
+        filters = Filters.of(request, parsed)
+        if filters == NO_FILTERS:
             return None
-        allowed = generation.filters.get(key)
+        allowed = generation.filters.get(filters)
         if allowed is None:
-            allowed = AllowedDocs([(generation.column(name), wanted)
-                                   for name, wanted in _filter_values(request, parsed, searcher)])
-            generation.filters.put(key, allowed)
+            allowed = AllowedDocs([(generation.column(name), wanted) for name, wanted in filters.checks(searcher)])
+            generation.filters.put(filters, allowed)
         return allowed
 
     def _matched(self, generation: Generation, request: SearchRequest,
                  parsed: ParsedQuery) -> tuple:
         """Return every document number the request matches and, when `ranking` could evaluate the
         query, each one's score (None: Whoosh must rank it)."""
-        key = (repr(parsed.query), _filter_key(request, parsed))
+        key = (repr(parsed.query), Filters.of(request, parsed))
         found = generation.matches.get(key)
         if found is None:
             searcher = generation.searcher()
@@ -392,8 +392,14 @@ class SearchIndex:
             return [(meetings[d], seqs[d]) for d in self._ranked(generation, request, scored, limit)]
 
     def parse(self, request: SearchRequest) -> ParsedQuery:
-        """Parse the request's query with this index's synonyms."""
-        return parse_query(request.q, synonyms=self.synonyms, expand=request.expand, mode=request.mode)
+        """Parse the request's query with this index's synonyms (treat the result as read-only: it is
+        shared by every request with the same query)."""
+        key = (request.q, request.expand, request.mode)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = parse_query(request.q, synonyms=self.synonyms, expand=request.expand, mode=request.mode)
+            self._parsed.put(key, parsed)
+        return parsed
 
     def meeting_documents(self, meeting_id: str, tokens: bool = False) -> list[dict]:
         """Return every stored document of one meeting in order (header first); with tokens, each
@@ -417,50 +423,57 @@ def sort_facets(sort: str):
     return None
 
 
-_NO_FILTER = ((), (), (), (), (), None, None, None)
+@dataclass(frozen=True)
+class Filters:
+    """Every filter of a request, from its form fields and from inside its query (role:委員長)."""
+
+    roles: tuple[str, ...] = ()
+    committees: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()  # parts of names
+    committee_like: str | None = None  # part of a committee name
+    date_from: date | None = None
+    date_until: date | None = None
+
+    @classmethod
+    def of(cls, request: SearchRequest, parsed: ParsedQuery) -> "Filters":
+        """Return the filters of a request and its parsed query."""
+        inside = parsed.filters
+        return cls(
+            roles=(*request.roles, *inside.get("role", [])),
+            committees=(*request.committees, *inside.get("committee", [])),
+            years=(*request.years, *inside.get("year", [])),
+            months=tuple(request.months),
+            speakers=(*([request.speaker] if request.speaker else []), *inside.get("speaker", [])),
+            committee_like=request.committee_like or None,
+            date_from=request.date_from, date_until=request.date_until,
+        )
+
+    def checks(self, searcher) -> list[tuple[str, object]]:
+        """Return (field, allowed values or (low, high) range) for each filter."""
+        checks: list[tuple[str, object]] = [
+            (fieldname, frozenset(values))
+            for fieldname, values in (("role", self.roles), ("committee", self.committees),
+                                      ("year", self.years), ("month", self.months)) if values]
+        for speaker in self.speakers:
+            checks.append(("speaker", _partial_values(searcher, "speaker", speaker)))
+        if self.committee_like:
+            checks.append(("committee", _partial_values(searcher, "committee", self.committee_like)))
+        if self.date_from or self.date_until:
+            low = self.date_from.isoformat() if self.date_from else "0"
+            high = self.date_until.isoformat() if self.date_until else "9999"
+            checks.append(("date", (low, high)))
+        return checks
 
 
-def _filter_key(request: SearchRequest, parsed: ParsedQuery) -> tuple:
-    """The values that decide a request's filter (and nothing else)."""
-    return (
-        tuple(request.roles) + tuple(parsed.filters.get("role", [])),
-        tuple(request.committees) + tuple(parsed.filters.get("committee", [])),
-        tuple(request.years) + tuple(parsed.filters.get("year", [])),
-        tuple(request.months),
-        (request.speaker,) * bool(request.speaker) + tuple(parsed.filters.get("speaker", [])),
-        request.committee_like or None,
-        request.date_from, request.date_until,
-    )
+NO_FILTERS = Filters()
 
 
 def _sorted_counts(groups: dict) -> dict[str, int]:
     counts = {(k if k not in (None, NO_ROLE) else ""): v for k, v in groups.items()}
     counts.pop("", None)
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _filter_values(request: SearchRequest, parsed: ParsedQuery, searcher) -> list[tuple[str, object]]:
-    """Return (field, allowed values or (low, high) range) for each filter of a request."""
-    checks: list[tuple[str, object]] = []
-    wanted = {
-        "role": list(request.roles) + parsed.filters.get("role", []),
-        "committee": list(request.committees) + parsed.filters.get("committee", []),
-        "year": list(request.years) + parsed.filters.get("year", []),
-        "month": list(request.months),
-    }
-    for fieldname, values in wanted.items():
-        if values:
-            checks.append((fieldname, frozenset(values)))
-    speakers = ([request.speaker] if request.speaker else []) + parsed.filters.get("speaker", [])
-    for speaker in speakers:
-        checks.append(("speaker", _partial_values(searcher, "speaker", speaker)))
-    if request.committee_like:
-        checks.append(("committee", _partial_values(searcher, "committee", request.committee_like)))
-    if request.date_from or request.date_until:
-        low = request.date_from.isoformat() if request.date_from else "0"
-        high = request.date_until.isoformat() if request.date_until else "9999"
-        checks.append(("date", (low, high)))
-    return checks
 
 
 def _partial_values(searcher, fieldname: str, text: str) -> frozenset[str]:
