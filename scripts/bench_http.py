@@ -42,13 +42,15 @@ def paths_for(query) -> tuple[str, str]:
     return "/?" + urllib.parse.urlencode(page), "/api/v1/search?" + urllib.parse.urlencode(api)
 
 
-def start_server(data_dir: Path, threads: int = 16) -> tuple[subprocess.Popen, str]:
-    """Start waitress serving the app over data_dir; return the process and its base url once it answers."""
+def start_server(data_dir: Path, threads: int = 16, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
+    """Start waitress serving the app over data_dir; return the process and its base url once it answers.
+    Its log goes to `log` (a file: a pipe nobody reads fills up and stops the server mid-run)."""
+    # Every client here is 127.0.0.1: the per-client rate limit would answer most of them 429.
     env = {**os.environ, "MINUTES_DATA_DIR": str(data_dir), "MINUTES_RATE_LIMIT_PER_MINUTE": "0"}
     port = free_port()
     server = subprocess.Popen([str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}",
                                "--call", "search_web:create_app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_http import start_server  # noqa: E402
 
 QUERIES = {
     "noun": ["防災", "予算", "保育所", "市場", "計画", "委員会"],
@@ -35,12 +37,6 @@ QUERIES = {
     "phrase": ['"防災センター"', '"データセンター"', '"計画を"'],
     "and": ["防災 訓練", "データ 保管", "保育所 整備"],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def proc_stats(pid: int) -> tuple[int, int]:
@@ -103,24 +99,12 @@ def main() -> None:
         QUERIES.update(corpus_queries(ROOT.parent / "shared" / "corpora", args.corpus_queries))
 
     data = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp()) / "data"
-    # Every client here is 127.0.0.1: the per-client rate limit would answer most of them 429.
-    env = {**os.environ, "MINUTES_DATA_DIR": str(data), "MINUTES_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {**os.environ, "MINUTES_DATA_DIR": str(data)}
     if not args.data_dir:
         subprocess.run([str(BIN / "minutes"), "demo", "--no-serve"], env=env, check=True, capture_output=True)
-    port = free_port()
-    # The server's log goes to a file: a pipe nobody reads fills up and stops the server mid-run.
     log_path = Path(tempfile.mkdtemp(prefix="minutes-load-")) / "waitress.log"
     server_log = open(log_path, "w")
-    server = subprocess.Popen([str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={args.server_threads}",
-                               "--call", "search_web:create_app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=server_log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/?q=" + urllib.parse.quote("会議"), timeout=30).read()
-            break
-        except OSError:
-            time.sleep(0.1)
+    server, base = start_server(data, args.server_threads, log=server_log)
     latencies: list[float] = []
     errors: list[str] = []
     samples: list[tuple[float, int, int]] = []
