@@ -12,7 +12,7 @@ from __future__ import annotations
 from whoosh import matching
 from whoosh import query as wq
 
-from indexer.postings import at_docs, known, postings, remembered
+from indexer.postings import at_docs, frequency, known, postings, remembered
 
 
 class TermSequence(wq.Query):
@@ -83,7 +83,7 @@ def sequence_matches(reader, fieldname: str, words: list[str], offsets: list[int
     key = (fieldname, tuple(words), tuple(offsets), gram)
     if within is not None:
         found = known(reader, "sequence", key)
-        if found is None and len(within) * 4 < min(reader.doc_frequency(fieldname, w) for w in words):
+        if found is None and len(within) * 4 < min(frequency(reader, fieldname, w) for w in words):
             return _scan(reader, fieldname, words, offsets, gram, within)
     found = remembered(reader, "sequence", key, lambda: _scan(reader, fieldname, words, offsets, gram),
                        cost=lambda found: len(found) * len(words) + 1)
@@ -113,7 +113,7 @@ def covering(offsets: list[int], gram: int) -> list[int]:
 
 def _scan(reader, fieldname: str, words: list[str], offsets: list[int], gram: int,
           within=None) -> dict[int, tuple[float, ...]]:
-    frequencies = [reader.doc_frequency(fieldname, w) for w in words]
+    frequencies = [frequency(reader, fieldname, w) for w in words]
     if not all(frequencies):
         return {}
     order = sorted(range(len(words)), key=frequencies.__getitem__)

@@ -176,7 +176,7 @@ def at_docs(reader, fieldname: str, text: str, docs, values: bool = True) -> dic
     matcher, deleted = _open(reader, fieldname, text)
     if matcher is None:
         return {}
-    if len(docs) * 16 > reader.doc_frequency(fieldname, text) or not hasattr(matcher, "_read_data"):
+    if len(docs) * 16 > frequency(reader, fieldname, text) or not hasattr(matcher, "_read_data"):
         return _pick(postings(reader, fieldname, text, values=values), docs, values)
     wanted = sorted(d for d in docs if not deleted or d not in deleted)
     found = {}
@@ -212,6 +212,13 @@ def _pick(found: Postings, docs, values: bool = True) -> dict[int, tuple[float, 
         packed = found.values
         return {ids[i]: (weights[i], packed[i]) for i in where}
     return {ids[i]: (weights[i], None) for i in where}
+
+
+def frequency(reader, fieldname: str, text: str) -> int:
+    """Return how many of a segment's documents hold a term (remembered: each lookup in the term
+    index reads the segment file, and a search asks for the same terms several times)."""
+    return remembered(reader, "frequency", (fieldname, text), lambda: reader.doc_frequency(fieldname, text),
+                      cost=lambda _: 8)
 
 
 def known(reader, name: str, key):

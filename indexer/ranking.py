@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25FScorer
 
 from indexer.positions import TermSequence
-from indexer.postings import at_docs, postings, remembered
+from indexer.postings import at_docs, frequency, postings, remembered
 
 
 class Unsupported(Exception):
@@ -118,9 +118,9 @@ def _evaluate(searcher, q: wq.Query, only=None) -> dict[int, float]:
 def _estimate(reader, q: wq.Query) -> int:
     """Return an upper bound on how many of the segment's documents q matches, without reading postings."""
     if type(q) is wq.Term:
-        return reader.doc_frequency(q.fieldname, q.text)
+        return frequency(reader, q.fieldname, q.text)
     if type(q) is TermSequence:
-        return min(reader.doc_frequency(q.fieldname, w) for w in q.words)
+        return min(frequency(reader, q.fieldname, w) for w in q.words)
     if type(q) is wq.Or:
         return sum(_estimate(reader, c) for c in q.subqueries)
     if type(q) is wq.And:
