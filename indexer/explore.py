@@ -74,12 +74,12 @@ def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int
     for mid, seq in ranked:
         best.setdefault(mid, seq)
     page = list(best)[request.offset:request.offset + request.limit]
+    headers = engine.meeting_headers(page)
     groups = []
-    with engine.searcher() as searcher:
-        for mid in page:
-            header = searcher.document(meeting_id=mid, seq=0) or searcher.document(meeting_id=mid)
-            groups.append(MeetingGroup(mid, header.get("title", ""), header.get("committee", ""),
-                                       header.get("date", ""), header.get("url", ""), counts[mid], best[mid]))
+    for mid in page:
+        header = headers.get(mid, {})
+        groups.append(MeetingGroup(mid, header.get("title", ""), header.get("committee", ""),
+                                   header.get("date", ""), header.get("url", ""), counts[mid], best[mid]))
     return len(best), groups
 
 

@@ -135,7 +135,7 @@ class Generation:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._searchers: list = []
-        self._columns: dict[str, tuple] = {}
+        self._columns: dict = {}  # field → values by document number (and "_headers": see header_numbers)
         self.filters = LRUCache(128)  # filter key → AllowedDocs
         self.matches = LRUCache(64)  # (query, filter key) → matching document numbers
         self.results = LRUCache(256)  # request → SearchResult
@@ -159,6 +159,16 @@ class Generation:
             values = tuple(self.searcher().reader().column_reader(fieldname))
             self._columns[fieldname] = values
         return values
+
+    def header_numbers(self) -> dict[str, int]:
+        """Return each meeting's header document number (seq 0), found once per generation."""
+        headers = self._columns.get("_headers")
+        if headers is None:
+            reader = self.searcher().reader()
+            headers = {mid: d for d, (mid, seq) in enumerate(zip(self.column("meeting_id"), self.column("seq")))
+                       if seq == 0 and not reader.is_deleted(d)}
+            self._columns["_headers"] = headers
+        return headers
 
     def warm(self) -> int:
         """Read the most frequent terms' postings ahead of the searches that will need them."""
@@ -400,6 +410,13 @@ class SearchIndex:
             parsed = parse_query(request.q, synonyms=self.synonyms, expand=request.expand, mode=request.mode)
             self._parsed.put(key, parsed)
         return parsed
+
+    def meeting_headers(self, meeting_ids: list[str]) -> dict[str, dict]:
+        """Return the stored header document (title, committee, date …) of each meeting that has one."""
+        with self._generation() as generation:
+            numbers = generation.header_numbers()
+            searcher = generation.searcher()
+            return {mid: searcher.stored_fields(numbers[mid]) for mid in meeting_ids if mid in numbers}
 
     def meeting_documents(self, meeting_id: str, tokens: bool = False) -> list[dict]:
         """Return every stored document of one meeting in order (header first); with tokens, each

@@ -79,3 +79,22 @@ def test_missing_or_incompatible_index_gives_a_clear_error(tmp_path):
     (tmp_path / CURRENT_FILE).write_text("gen-missing\n")
     with pytest.raises(IndexUnavailable, match="incomplete"):
         open_generation(tmp_path)
+
+
+def test_meeting_headers_come_from_the_live_header_after_a_sync(tmp_path):
+    from indexer.index import sync_index
+    from indexer.record_store import RecordStore
+
+    store = RecordStore(tmp_path / "records")
+    for n in (1, 2):
+        store.save(meeting(n))
+    build_index(store, tmp_path / "index")
+    changed = meeting(1)
+    changed.title = "第1回防災会議（改題）"
+    store.save(changed)
+    assert sync_index(store, tmp_path / "index").updated == 1
+    engine = SearchIndex(tmp_path / "index")
+    headers = engine.meeting_headers(["m001", "m002", "m999"])
+    assert headers["m001"]["title"] == "第1回防災会議（改題）" and headers["m002"]["title"] == "第2回防災会議"
+    assert "m999" not in headers
+    engine.close()
