@@ -65,6 +65,16 @@ def corpus_queries(corpora: Path, per_kind: int) -> dict[str, list[str]]:
     return drawn
 
 
+def kind_of(path: str) -> str:
+    """Name what a request path asks for: page, api, meeting view or kwic view."""
+    if path.startswith("/api/"):
+        return "api"
+    for view in ("meeting", "kwic"):
+        if f"view={view}" in path:
+            return f"{view} view"
+    return "page"
+
+
 def request_paths(rng: random.Random) -> str:
     kind = rng.choice(list(QUERIES))
     q = rng.choice(QUERIES[kind])
@@ -106,6 +116,7 @@ def main() -> None:
     server_log = open(log_path, "w")
     server, base = start_server(data, args.server_threads, log=server_log)
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors: list[str] = []
     samples: list[tuple[float, int, int]] = []
     lock = threading.Lock()
@@ -132,6 +143,7 @@ def main() -> None:
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
+                by_kind.setdefault(kind_of(path), []).append(elapsed)
                 if status != 200:
                     errors.append(f"{time.monotonic() - started:.1f}s {status} {path}")
 
@@ -154,9 +166,8 @@ def main() -> None:
     samples.append((elapsed, *proc_stats(server.pid)))
     server.terminate()
     server.wait(timeout=10)
-    ordered = sorted(latencies)
-
-    def percentile(p: float) -> float:
+    def percentile(p: float, values: list[float] = latencies) -> float:
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else float("nan")
 
     first, last = samples[0], samples[-1]
@@ -165,6 +176,9 @@ def main() -> None:
         "requests_per_second": round(len(latencies) / elapsed, 1), "errors": len(errors),
         "error_examples": errors[:20], "p50_ms": round(percentile(50), 1), "p95_ms": round(percentile(95), 1),
         "p99_ms": round(percentile(99), 1), "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
+        "by_kind": {kind: {"requests": len(values), "p50_ms": round(percentile(50, values), 1),
+                           "p95_ms": round(percentile(95, values), 1), "p99_ms": round(percentile(99, values), 1)}
+                    for kind, values in sorted(by_kind.items())},
         "rss_kib": {"first": first[1], "last": last[1], "max": max(s[1] for s in samples)},
         "fds": {"first": first[2], "last": last[2], "max": max(s[2] for s in samples)},
         "reindexes": reindexes, "reindex_started_at_s": reindex_times, "server_log": str(log_path),
