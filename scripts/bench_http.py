@@ -42,15 +42,21 @@ def paths_for(query) -> tuple[str, str]:
     return "/?" + urllib.parse.urlencode(page), "/api/v1/search?" + urllib.parse.urlencode(api)
 
 
-def start_server(data_dir: Path, threads: int = 16, log=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
-    """Start waitress serving the app over data_dir; return the process and its base url once it answers.
+def start_server(data_dir: Path, threads: int = 16, log=subprocess.DEVNULL,
+                 workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """Start the app over data_dir under waitress (one process), or gunicorn with `workers` processes
+    of `threads` threads each; return the server process and its base url once it answers.
     Its log goes to `log` (a file: a pipe nobody reads fills up and stops the server mid-run)."""
     # Every client here is 127.0.0.1: the per-client rate limit would answer most of them 429.
     env = {**os.environ, "MINUTES_DATA_DIR": str(data_dir), "MINUTES_RATE_LIMIT_PER_MINUTE": "0"}
     port = free_port()
-    server = subprocess.Popen([str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}",
-                               "--call", "search_web:create_app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=log)
+    if workers > 1:
+        command = [str(BIN / "gunicorn"), f"--bind=127.0.0.1:{port}", f"--workers={workers}",
+                   f"--threads={threads}", "--worker-class=gthread", "search_web:create_app()"]
+    else:
+        command = [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}",
+                   "--call", "search_web:create_app"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:

@@ -40,13 +40,24 @@ QUERIES = {
 
 
 def proc_stats(pid: int) -> tuple[int, int]:
-    """Return (resident memory in KiB, open file descriptors) of a process."""
-    rss = 0
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+    """Return (resident memory in KiB, open file descriptors) of a process and its children
+    (gunicorn's workers)."""
+    rss = fds = 0
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            family = [pid, *map(int, children.read().split())]
+    except OSError:
+        family = [pid]
+    for member in family:
+        try:
+            with open(f"/proc/{member}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        rss += int(line.split()[1])
+            fds += len(os.listdir(f"/proc/{member}/fd"))
+        except OSError:
+            continue  # a worker that just exited
+    return rss, fds
 
 
 def corpus_queries(corpora: Path, per_kind: int) -> dict[str, list[str]]:
@@ -100,7 +111,9 @@ def main() -> None:
     parser.add_argument("--reindex-every", type=float, default=0, help="rebuild the index every N seconds")
     parser.add_argument("--data-dir")
     parser.add_argument("--json", dest="json_path")
-    parser.add_argument("--server-threads", type=int, default=16, help="waitress worker threads")
+    parser.add_argument("--server-threads", type=int, default=16, help="worker threads (per process)")
+    parser.add_argument("--server-processes", type=int, default=1,
+                        help="1: waitress; more: gunicorn with that many worker processes")
     parser.add_argument("--corpus-queries", type=int, default=0, metavar="N",
                         help="draw N queries of each kind from ../shared/corpora instead of the fixed list")
     args = parser.parse_args()
@@ -114,7 +127,7 @@ def main() -> None:
         subprocess.run([str(BIN / "minutes"), "demo", "--no-serve"], env=env, check=True, capture_output=True)
     log_path = Path(tempfile.mkdtemp(prefix="minutes-load-")) / "waitress.log"
     server_log = open(log_path, "w")
-    server, base = start_server(data, args.server_threads, log=server_log)
+    server, base = start_server(data, args.server_threads, log=server_log, workers=args.server_processes)
     latencies: list[float] = []
     by_kind: dict[str, list[float]] = {}
     errors: list[str] = []

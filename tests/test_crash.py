@@ -143,3 +143,15 @@ def test_load_smoke_under_waitress_has_no_errors(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(report.read_text())
     assert result["errors"] == 0 and result["requests"] > 0 and result["reindexes"] >= 1
+
+
+def test_load_smoke_under_gunicorn_workers_has_no_errors(tmp_path):
+    import json
+
+    report = tmp_path / "load.json"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load.py"), "--seconds", "3", "--clients", "4",
+                           "--server-processes", "2", "--server-threads", "2", "--reindex-every", "1.5",
+                           "--json", str(report)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(report.read_text())
+    assert result["errors"] == 0 and result["requests"] > 0 and result["reindexes"] >= 1
