@@ -152,9 +152,9 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
 
 @contextmanager
 def _fewer_collections():
-    """Run a build with the cyclic garbage collector's young generation much larger: Whoosh's writer
-    keeps hundreds of thousands of postings alive, and each full collection walked them all (about
-    9% of a build). Nothing a build makes depends on cycles being freed early; the settings return after."""
+    """Run a build with the cyclic garbage collector collecting far less often: Whoosh's writer keeps
+    hundreds of thousands of postings alive, and each full collection walked them all (about 9% of a
+    build). Nothing a build makes depends on cycles being freed early; the settings return after."""
     before = gc.get_threshold()
     gc.set_threshold(100_000, 50, 1000)
     try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_left
-from functools import partial
 from collections import OrderedDict
+from functools import partial
 from itertools import accumulate
 
 from whoosh.matching import FilterMatcher
@@ -200,6 +200,7 @@ def at_docs(reader, fieldname: str, text: str, docs, values: bool = True) -> dic
 
 
 def _pick(found: Postings, docs, values: bool = True) -> dict[int, tuple[float, object]]:
+    """Return {document: (weight, value or None)} from a posting list in memory, for the given documents."""
     ids = found.ids
     if len(docs) * 8 > len(ids):
         where = [i for i, d in enumerate(ids) if d in docs]
