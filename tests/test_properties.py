@@ -105,6 +105,9 @@ def test_an_indexed_utterance_is_found_by_a_quoted_query_of_one_of_its_words(tmp
     tokens = analyze(text)
     assume(tokens)
     token = data.draw(st.sampled_from(tokens))
+    # A one-character word is searched through its Janome reading alone, and alone デ reads as a
+    # particle: such a query gets the friendly "nothing to search" message instead (tested in test_search).
+    assume(len(token.surface) >= 2 or analyze(token.surface))
     index_dir = tmp_path_factory.mktemp("roundtrip")
     build_index([Meeting(id="r1", url="https://x.example.jp/r1", title="t", committee="c", date=date(2024, 1, 1),
                          utterances=[Utterance("r1", 1, "委員", None, text)])], index_dir)

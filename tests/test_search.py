@@ -112,6 +112,7 @@ def test_query_language_or_not_phrase_and_fields(sample_search, documents):
     ("(防災 訓練", "括弧"),
     ("防災 訓練)", "括弧"),
     ("の を に", "検索できる語"),
+    ('"デ"', "検索できる語"),  # one character, read alone as a particle
     ("防災" * 600, "長すぎ"),
     ("role:", "値を指定"),
 ])
