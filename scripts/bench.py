@@ -15,7 +15,7 @@ through the project's own records), so every ratio compares figures taken side b
   scale       library p95 at 1×, 2×, 4× the corpus (meetings replicated under new ids)
 
 Usage:
-    python scripts/bench.py                         # everything (about 90 minutes on 2 cores)
+    python scripts/bench.py                         # everything (about an hour on 2 cores)
     python scripts/bench.py --smoke                 # seconds: 20 meetings, 10 queries per kind
     python scripts/bench.py --sections library http --data-dir DIR   # reuse DIR's index
 Writes a JSON report (--json, default bench.json in a temp folder) and prints a short table.
