@@ -81,12 +81,12 @@ def sequence_matches(reader, fieldname: str, words: list[str], offsets: list[int
     `within`) holding every word at its offset. The whole segment's answer is remembered; a few
     documents are checked on their own."""
     key = (fieldname, tuple(words), tuple(offsets), gram)
-    if within is not None:
-        found = known(reader, "sequence", key)
-        if found is None and len(within) * 4 < min(frequency(reader, fieldname, w) for w in words):
+    found = known(reader, "sequence", key)
+    if found is None:
+        if within is not None and len(within) * 4 < min(frequency(reader, fieldname, w) for w in words):
             return _scan(reader, fieldname, words, offsets, gram, within)
-    found = remembered(reader, "sequence", key, lambda: _scan(reader, fieldname, words, offsets, gram),
-                       cost=lambda found: len(found) * len(words) + 1)
+        found = remembered(reader, "sequence", key, lambda: _scan(reader, fieldname, words, offsets, gram),
+                           cost=lambda found: len(found) * len(words) + 1)
     if within is None:
         return found
     return {d: found[d] for d in within if d in found}

@@ -173,10 +173,12 @@ def at_docs(reader, fieldname: str, text: str, docs, values: bool = True) -> dic
     cached = CACHE.get((segment_key(reader), "postings", fieldname, text))
     if cached is not None and (cached.values is not None or not values):
         return _pick(cached, docs, values)
+    if len(docs) * 16 > frequency(reader, fieldname, text):
+        return _pick(postings(reader, fieldname, text, values=values), docs, values)
     matcher, deleted = _open(reader, fieldname, text)
     if matcher is None:
         return {}
-    if len(docs) * 16 > frequency(reader, fieldname, text) or not hasattr(matcher, "_read_data"):
+    if not hasattr(matcher, "_read_data"):  # not whoosh3's block reader: read the list whole
         return _pick(postings(reader, fieldname, text, values=values), docs, values)
     wanted = sorted(d for d in docs if not deleted or d not in deleted)
     found = {}

@@ -7,6 +7,7 @@ import logging
 import threading
 from bisect import bisect_left
 from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -135,7 +136,8 @@ class Generation:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._searchers: list = []
-        self._columns: dict = {}  # field → values by document number (and "_headers": see header_numbers)
+        self._columns: dict[str, tuple] = {}
+        self._headers: dict[str, int] | None = None
         self.filters = LRUCache(128)  # filter key → AllowedDocs
         self.matches = LRUCache(64)  # (query, filter key) → matching document numbers
         self.results = LRUCache(256)  # request → SearchResult
@@ -162,13 +164,11 @@ class Generation:
 
     def header_numbers(self) -> dict[str, int]:
         """Return each meeting's header document number (seq 0), found once per generation."""
-        headers = self._columns.get("_headers")
-        if headers is None:
+        if self._headers is None:
             reader = self.searcher().reader()
-            headers = {mid: d for d, (mid, seq) in enumerate(zip(self.column("meeting_id"), self.column("seq")))
-                       if seq == 0 and not reader.is_deleted(d)}
-            self._columns["_headers"] = headers
-        return headers
+            self._headers = {mid: d for d, (mid, seq) in enumerate(zip(self.column("meeting_id"), self.column("seq")))
+                             if seq == 0 and not reader.is_deleted(d)}
+        return self._headers
 
     def warm(self) -> int:
         """Read the most frequent terms' postings ahead of the searches that will need them."""
@@ -313,7 +313,7 @@ class SearchIndex:
         return allowed
 
     def _matched(self, generation: Generation, request: SearchRequest,
-                 parsed: ParsedQuery) -> tuple:
+                 parsed: ParsedQuery) -> tuple[Iterable[int], dict[int, float] | None]:
         """Return every document number the request matches and, when `ranking` could evaluate the
         query, each one's score (None: Whoosh must rank it)."""
         key = (repr(parsed.query), Filters.of(request, parsed))

@@ -125,7 +125,7 @@ def main() -> None:
     env = {**os.environ, "MINUTES_DATA_DIR": str(data)}
     if not args.data_dir:
         subprocess.run([str(BIN / "minutes"), "demo", "--no-serve"], env=env, check=True, capture_output=True)
-    log_path = Path(tempfile.mkdtemp(prefix="minutes-load-")) / "waitress.log"
+    log_path = Path(tempfile.mkdtemp(prefix="minutes-load-")) / "server.log"
     server_log = open(log_path, "w")
     server, base = start_server(data, args.server_threads, log=server_log, workers=args.server_processes)
     latencies: list[float] = []
@@ -179,6 +179,7 @@ def main() -> None:
     samples.append((elapsed, *proc_stats(server.pid)))
     server.terminate()
     server.wait(timeout=10)
+    server_log.close()
     def percentile(p: float, values: list[float] = latencies) -> float:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else float("nan")

@@ -133,25 +133,15 @@ def test_twenty_kills(tmp_path):
     _kill_loop(20, tmp_path)
 
 
-def test_load_smoke_under_waitress_has_no_errors(tmp_path):
+@pytest.mark.parametrize("server", [[], ["--server-processes", "2", "--server-threads", "2"]],
+                         ids=["waitress", "gunicorn-workers"])
+def test_load_smoke_has_no_errors(tmp_path, server):
     import json
 
     report = tmp_path / "load.json"
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load.py"), "--seconds", "3", "--clients", "4",
-                           "--reindex-every", "1.5", "--json", str(report)], capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(report.read_text())
-    assert result["errors"] == 0 and result["requests"] > 0 and result["reindexes"] >= 1
-
-
-def test_load_smoke_under_gunicorn_workers_has_no_errors(tmp_path):
-    import json
-
-    report = tmp_path / "load.json"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load.py"), "--seconds", "3", "--clients", "4",
-                           "--server-processes", "2", "--server-threads", "2", "--reindex-every", "1.5",
-                           "--json", str(report)], capture_output=True, text=True, timeout=300)
+                           "--reindex-every", "1.5", "--json", str(report), *server],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(report.read_text())
     assert result["errors"] == 0 and result["requests"] > 0 and result["reindexes"] >= 1
