@@ -1,4 +1,5 @@
-"""The `minutes` command's library subcommands (search_web.cli adds `serve` and `demo`)."""
+"""The `minutes` command: the library's subcommands, plus any a package registers under the
+`minutes.commands` entry point (search_web adds `serve` and `demo`), so the core runs without Flask."""
 
 from __future__ import annotations
 
@@ -6,24 +7,59 @@ import json
 import logging
 import sys
 from datetime import date, datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
 
-from indexer.analysis import analyze, normalize_text
-from indexer.index import IndexUnavailable, build_index
-from indexer.ingest import ingest_paths
-from indexer.parser import ParseError, parse_minutes
-from indexer.query import QueryError
-from indexer.record_store import RecordStore
-from indexer.search import SORTS, SearchIndex, SearchRequest
+from indexer.index.build import build_index
+from indexer.index.generations import IndexUnavailable
+from indexer.parse.page import ParseError, parse_minutes
+from indexer.search.engine import SORTS, SearchIndex, SearchRequest
+from indexer.search.query import QueryError
 from indexer.settings import Settings
+from indexer.store.ingest import ingest_paths
+from indexer.store.record_store import RecordStore
+from indexer.text.analysis import analyze
+from indexer.text.normalize import normalize_text
+
+log = logging.getLogger(__name__)
+PLUGIN_GROUP = "minutes.commands"
+
 
 def settings_of(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]
+    """Return the Settings the `minutes` group built from --data-dir."""
+    settings: Settings = ctx.obj["settings"]
+    return settings
 
 
-@click.group()
+class MinutesGroup(click.Group):
+    """A click group that also offers the commands other installed packages register (loaded only
+    when asked for, so `minutes parse` never imports Flask)."""
+
+    def _plugins(self) -> dict:
+        return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP) if ep.name not in self.commands}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        plugin = self._plugins().get(cmd_name)
+        if plugin is None:
+            return None
+        try:
+            loaded: click.Command = plugin.load()
+        except ImportError as error:
+            raise click.ClickException(
+                f"`minutes {cmd_name}` comes from {plugin.value} and needs {error.name or 'a package'}, "
+                f"which is not installed ({error})") from error
+        return loaded
+
+
+@click.group(cls=MinutesGroup)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="MINUTES_DATA_DIR",
               default=None, help="Data directory (default ./data, or $MINUTES_DATA_DIR).")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress and warnings to stderr.")
@@ -44,7 +80,7 @@ def _read_source(source: str) -> tuple[bytes, str, str | None]:
     if source.startswith(("http://", "https://")):
         import urllib.request
 
-        with urllib.request.urlopen(source, timeout=30) as response:  # noqa: S310 (user-given url)
+        with urllib.request.urlopen(source, timeout=30) as response:
             return response.read(), response.geturl(), response.headers.get_content_charset()
     path = Path(source)
     if not path.is_file():
@@ -82,7 +118,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     Example: minutes ingest data/sample
     """
     report = ingest_paths(list(paths), settings_of(ctx))
-    for url, reason in report.failed:
+    for _url, reason in report.failed:
         click.echo(f"failed: {reason}", err=True)
     click.echo(f"parsed {report.parsed} pages into {report.meetings} meetings "
                f"({report.new_or_changed} new or changed), {len(report.failed)} failed")
@@ -183,8 +219,8 @@ def _progress_printer():
 
 
 def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -> None:
+    from indexer.crawl.profiles import ConfigError, load_profiles, select
     from indexer.pipeline import AlreadyRunning, run_lock
-    from indexer.sites import ConfigError, load_profiles, select
 
     try:
         profiles = select(load_profiles(config), site)
@@ -200,7 +236,7 @@ def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -
         ctx.exit(EXIT_LOCKED)
     if live:
         click.echo("", err=True)
-    for url, reason in summary.failed:
+    for _url, reason in summary.failed:
         click.echo(f"failed: {reason}", err=True)
     for url in summary.gone:
         click.echo(f"gone: {url}", err=True)

@@ -6,19 +6,20 @@ import fcntl
 import logging
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
-from indexer.crawl import CrawlReport, crawl_site, fetcher_for
-from indexer.index import sync_index
-from indexer.ingest import IngestReport, parse_page
-from indexer.ndl import fetch_speeches, meetings_from_speeches
-from indexer.parser import PARSER_VERSION
-from indexer.raw_store import RawStore
-from indexer.record_store import RecordStore
+from indexer.crawl.crawler import CrawlReport, crawl_site, fetcher_for
+from indexer.crawl.ndl import fetch_speeches
+from indexer.crawl.profiles import SiteProfile
+from indexer.index.build import sync_index
+from indexer.parse.ndl import meetings_from_speeches
+from indexer.parse.page import PARSER_VERSION
 from indexer.settings import Settings
-from indexer.sites import SiteProfile
+from indexer.store.ingest import IngestReport, parse_page
+from indexer.store.raw_store import RawStore
+from indexer.store.record_store import RecordStore
 
 log = logging.getLogger(__name__)
 

@@ -62,7 +62,7 @@ class Meeting:
         return data
 
     @classmethod
-    def from_record(cls, data: dict) -> "Meeting":
+    def from_record(cls, data: dict) -> Meeting:
         """Rebuild a Meeting from `to_record` output."""
         data = dict(data)
         data["date"] = date.fromisoformat(data["date"]) if data.get("date") else None

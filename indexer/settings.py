@@ -16,7 +16,7 @@ class Settings:
     data_dir: Path
 
     @classmethod
-    def from_env(cls, data_dir: str | os.PathLike | None = None) -> "Settings":
+    def from_env(cls, data_dir: str | os.PathLike | None = None) -> Settings:
         """Use data_dir, else $MINUTES_DATA_DIR, else ./data."""
         chosen = data_dir or os.environ.get("MINUTES_DATA_DIR") or DEFAULT_DATA_DIR
         return cls(Path(chosen).resolve())
@@ -36,13 +36,13 @@ class Settings:
     @property
     def synonyms_path(self) -> Path:
         """The data directory's synonyms.txt if there is one, else the bundled file."""
-        from indexer.synonyms import BUNDLED
+        from indexer.search.synonyms import BUNDLED
 
         own = self.data_dir / "synonyms.txt"
         return own if own.exists() else BUNDLED
 
     def synonyms(self):
         """Load the synonym groups in force."""
-        from indexer.synonyms import Synonyms
+        from indexer.search.synonyms import Synonyms
 
         return Synonyms.load(self.synonyms_path)

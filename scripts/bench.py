@@ -37,16 +37,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench_http  # noqa: E402
 from bench_engines import ENGINES  # noqa: E402
 from bench_queries import BenchQuery, SubstringOracle, make_queries  # noqa: E402
 from bench_stats import latency_summary, measure  # noqa: E402
-import bench_http  # noqa: E402
-from indexer.analysis import analyze  # noqa: E402
-from indexer.corpora import load_shared_corpora  # noqa: E402
-from indexer.index import meeting_documents  # noqa: E402
-from indexer.record_store import RecordStore  # noqa: E402
-from indexer.search import SearchIndex, SearchRequest  # noqa: E402
+
+from indexer.index.schema import meeting_documents  # noqa: E402
+from indexer.parse.corpora import load_shared_corpora  # noqa: E402
+from indexer.search.engine import SearchIndex, SearchRequest  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
+from indexer.store.record_store import RecordStore  # noqa: E402
+from indexer.text.analysis import analyze  # noqa: E402
 
 SECTIONS = ("throughput", "index", "library", "recall", "http", "fts5", "groonga", "scale")
 BIN = Path(sys.executable).parent
@@ -108,7 +109,7 @@ def library_latency(index_dir: Path, queries: list[BenchQuery], warmup: list[Ben
         index.search(request_for(query))
     timings: dict[str, list[float]] = {}
     for query in queries:
-        seconds, _ = measure(lambda: index.search(request_for(query)))
+        seconds, _ = measure(lambda query=query: index.search(request_for(query)))
         timings.setdefault(query.label, []).append(seconds)
     index.close()
     return {label: latency_summary(values) for label, values in timings.items()}
@@ -206,7 +207,7 @@ def main() -> None:
         if "library" in args.sections:
             # Cold first: a fresh process that has read nothing ahead (the postings cache is per process).
             report["library_cold"] = library_latency(settings.index_dir, queries, warmup, read_ahead=False)
-            from indexer import postings
+            from indexer.search import postings
 
             postings.CACHE = postings.SegmentCache()
             report["library"] = library_latency(settings.index_dir, queries, warmup)
@@ -227,7 +228,7 @@ def main() -> None:
                         running.search(query)
                     timings: dict[str, list[float]] = {}
                     for query in queries:
-                        seconds, _ = measure(lambda: running.search(query))
+                        seconds, _ = measure(lambda query=query: running.search(query))
                         timings.setdefault(query.label, []).append(seconds)
                     report[name]["latency"] = {label: latency_summary(v) for label, v in timings.items()}
         if "scale" in args.sections:
@@ -245,7 +246,7 @@ def main() -> None:
 def memoise_janome():
     """Make Janome remember the texts it has tokenised (replicated meetings repeat every text);
     return a function that undoes it."""
-    from indexer import analysis
+    from indexer.text import analysis
 
     original = analysis._janome_tokens
     memo: dict[str, list] = {}
@@ -271,8 +272,8 @@ def scaling(meetings: list, factors: list[int], queries: list[BenchQuery], warmu
     """Build the corpus replicated factor times and measure library latency on each (a third of the
     queries). The copies' texts repeat, so Janome's results are reused while building: the build
     times here are not indexing throughput."""
-    from indexer import postings
-    from indexer.index import build_index
+    from indexer.index.build import build_index
+    from indexer.search import postings
 
     sample = queries[::3]
     curve = {}

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from indexer.crawl.profiles import SiteProfile  # noqa: E402
 from indexer.pipeline import crawl  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
-from indexer.sites import SiteProfile  # noqa: E402
 
 
 def build_site(pages: int, per_listing: int) -> dict[str, bytes]:
@@ -49,7 +49,7 @@ def serve(site: dict[str, bytes]) -> ThreadingHTTPServer:
         def log_message(self, *args):
             pass
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             body = site.get(self.path)
             if body is None:
                 self.send_response(404)

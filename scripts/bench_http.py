@@ -64,7 +64,7 @@ def start_server(data_dir: Path, threads: int = 16, log=subprocess.DEVNULL,
             return server, base
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError("the web server exited at start")
+                raise RuntimeError("the web server exited at start") from None
             time.sleep(0.1)
     server.kill()
     raise RuntimeError("the web server did not answer within 60 s")
@@ -102,7 +102,7 @@ def http_latency(data_dir: Path, queries: list, warmup: list) -> dict:
             timings: dict[str, list[float]] = {}
             for query in queries:
                 path = paths_for(query)[index]
-                seconds, _ = measure(lambda: urllib.request.urlopen(base + path, timeout=60).read())
+                seconds, _ = measure(lambda base=base, path=path: urllib.request.urlopen(base + path, timeout=60).read())
                 timings.setdefault(query.label, []).append(seconds)
             report["peak_rss_mib"] = max(report["peak_rss_mib"], peak_rss_mib(server.pid))
         finally:

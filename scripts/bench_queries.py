@@ -11,7 +11,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from indexer.analysis import fold_chars, morphemes, normalize_text
+from indexer.text.analysis import morphemes
+from indexer.text.normalize import fold_chars, normalize_text
 
 KINDS = ("noun", "compound", "phrase", "and")
 _NOUN = ("名詞,一般", "名詞,サ変接続", "名詞,固有名詞", "名詞,形容動詞語幹")

@@ -31,11 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.analysis import analyze, fold_chars, normalize_text  # noqa: E402
-from indexer.corpora import load_shared_corpora  # noqa: E402
-from indexer.index import build_index, meeting_documents  # noqa: E402
-from indexer.search import SearchIndex, SearchRequest  # noqa: E402
-from indexer.synonyms import Synonyms  # noqa: E402
+from indexer.index.build import build_index  # noqa: E402
+from indexer.index.schema import meeting_documents  # noqa: E402
+from indexer.parse.corpora import load_shared_corpora  # noqa: E402
+from indexer.search.engine import SearchIndex, SearchRequest  # noqa: E402
+from indexer.search.synonyms import Synonyms  # noqa: E402
+from indexer.text.analysis import analyze  # noqa: E402
+from indexer.text.normalize import fold_chars, normalize_text  # noqa: E402
 
 # (query, kind, oracle). kinds: compound, phrase, word, abbreviation, variant.
 QUERIES = [

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_crawl import build_site, serve  # noqa: E402
 
-from indexer import explore  # noqa: E402
-from indexer.search import SearchIndex  # noqa: E402
+from indexer.search import aggregates  # noqa: E402
+from indexer.search.engine import SearchIndex  # noqa: E402
 
 
 def reindex_command(config: Path) -> list[str]:
@@ -39,7 +39,7 @@ def meetings_served(index_dir: Path) -> int:
     engine = SearchIndex(index_dir)
     try:
         engine.check()
-        return len(explore.all_meetings(engine))
+        return len(aggregates.all_meetings(engine))
     finally:
         engine.close()
 
@@ -93,7 +93,7 @@ delay_seconds = 0.01
     while kills < args.runs and run < 3 * args.runs:
         run += 1
         for path in rng.sample(editable, k=3):
-            site[path] = re.sub(rb"(</p>)", "（改訂{}）".format(run).encode() + rb"\1", site[path], count=1)
+            site[path] = re.sub(rb"(</p>)", f"（改訂{run}）".encode() + rb"\1", site[path], count=1)
         log_path = work.parent / f"{work.name}-run{run}.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(reindex_command(config), env=env, cwd=ROOT, stdout=log, stderr=log)
@@ -108,7 +108,7 @@ delay_seconds = 0.01
         try:
             now = meetings_served(data / "index")
             healthy = now >= served and manifest_ok(data)
-        except Exception as error:  # noqa: BLE001 - any failure to open is what this loop looks for
+        except Exception as error:
             print(f"run {run}: index failed to open after a kill at {delay:.2f}s: {error}")
             errors += 1
             continue

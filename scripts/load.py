@@ -65,7 +65,8 @@ def corpus_queries(corpora: Path, per_kind: int) -> dict[str, list[str]]:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_queries import make_queries
-    from indexer.corpora import load_shared_corpora
+
+    from indexer.parse.corpora import load_shared_corpora
 
     meetings = list(load_shared_corpora(corpora))
     texts = [u.text for m in meetings for u in m.utterances]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from indexer.analysis import analyze
-from indexer.search import SearchIndex
-from search_web.jsonsafe import SafeJSONProvider
+from indexer.search.engine import SearchIndex
 from indexer.settings import Settings
+from indexer.text.analysis import analyze
+from search_web.jsonsafe import SafeJSONProvider
 
 
 class MinutesFlask(Flask):

@@ -6,10 +6,10 @@ from datetime import date
 
 from flask import Blueprint, jsonify, request, url_for
 
-from indexer import explore
-from indexer.index import IndexUnavailable
-from indexer.query import QueryError
-from indexer.search import SORTS, SearchRequest
+from indexer.index.generations import IndexUnavailable
+from indexer.search import aggregates
+from indexer.search.engine import SORTS, SearchRequest
+from indexer.search.query import QueryError
 from search_web.openapi import openapi_document
 from search_web.views import engine
 
@@ -123,7 +123,7 @@ def meetings():
     """Search at meeting granularity (one record per meeting with its hit count), or list all."""
     req = _search_request()
     try:
-        total, groups = explore.grouped_by_meeting(engine(), req)
+        total, groups = aggregates.grouped_by_meeting(engine(), req)
     except QueryError as error:
         raise ApiError(str(error), "any") from error
     records = [{"meeting_id": g.meeting_id, "meeting": g.title, "committee": g.committee, "date": g.date,
@@ -157,7 +157,7 @@ def speakers():
     _check_known({"name", "startRecord", "maximumRecords"})
     start = _int("startRecord", 1, 1, 1_000_000)
     maximum = _int("maximumRecords", 30, 1, MAX_RECORDS)
-    listed = explore.speakers(engine(), request.args.get("name", ""))
+    listed = aggregates.speakers(engine(), request.args.get("name", ""))
     page = listed[start - 1:start - 1 + maximum]
     return jsonify({**_page(len(listed), len(page), start),
                     "records": [{"speaker": name, "numberOfUtterances": count,

@@ -1,4 +1,4 @@
-"""The complete `minutes` command: the library subcommands plus `serve` and `demo`."""
+"""The web commands `minutes serve` and `minutes demo`, registered under the `minutes.commands` entry point."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 
 from indexer.cli import main, settings_of
-from indexer.index import build_index
-from indexer.ingest import ingest_paths
-from indexer.record_store import RecordStore
+from indexer.index.build import build_index
+from indexer.store.ingest import ingest_paths
+from indexer.store.record_store import RecordStore
 from search_web import create_app
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.pass_context
@@ -31,7 +31,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 def report_index_health(app) -> None:
     """Say at start-up which index generation is served, and why if it is not the current one."""
-    from indexer.index import IndexUnavailable
+    from indexer.index.generations import IndexUnavailable
 
     try:
         generation, problem = app.extensions["minutes_search"].check()
@@ -44,7 +44,7 @@ def report_index_health(app) -> None:
         click.echo(f"minutes: serving index generation {generation}", err=True)
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Only ingest and index the sample.")
@@ -69,4 +69,4 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    main()  # the whole command, web commands included (python -m search_web.cli)

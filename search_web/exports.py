@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
 
-from indexer.index import IndexUnavailable
-from indexer.query import QueryError
-from indexer.search import SearchRequest
+from indexer.index.generations import IndexUnavailable
+from indexer.search.engine import SearchRequest
+from indexer.search.query import QueryError
 from search_web import jsonsafe
 from search_web.params import ParamError, search_request
 from search_web.views import citation, engine, unavailable
@@ -77,7 +77,7 @@ def export_csv():
         writer = csv.DictWriter(buffer, fieldnames=FIELDS)
         writer.writeheader()
         count = total = 0
-        for total, row in _rows(req, cap):
+        for total, row in _rows(req, cap):  # noqa: B007 (the last total is read after the loop)
             writer.writerow(row)
             count += 1
             if count % 200 == 0:
@@ -99,7 +99,7 @@ def export_json():
     def generate(req: SearchRequest, cap: int):
         yield '{"records": ['
         count = total = 0
-        for total, row in _rows(req, cap):
+        for total, row in _rows(req, cap):  # noqa: B007 (the last total is read after the loop)
             yield ("," if count else "") + jsonsafe.dumps(row)
             count += 1
         meta = {"count": count, "total": total, "cap": cap, "truncated": total > count}
@@ -126,7 +126,7 @@ def feed():
                "role": hit.role, "speaker": hit.speaker, "title": hit.title}
         entries.append({"hit": hit, "citation": citation(doc),
                         "link": url_for("search.meeting", meeting_id=hit.meeting_id, _external=True) + f"#u{hit.seq}"})
-    updated = max((h.date for h in result.hits), default="") or datetime.now(timezone.utc).date().isoformat()
+    updated = max((h.date for h in result.hits), default="") or datetime.now(UTC).date().isoformat()
     xml = render_template("feed.xml", entries=entries, req=req, updated=updated,
                           self_url=request.url, html_url=url_for("search.index", _external=True) +
                           ("?" + request.query_string.decode() if request.query_string else ""))

@@ -6,7 +6,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.search import SORTS, SearchRequest
+from indexer.search.engine import SORTS, SearchRequest
 
 SEARCH_PARAMS = ("q", "role", "committee", "year", "month", "speaker", "from", "until")
 

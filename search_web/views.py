@@ -6,11 +6,13 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from indexer import explore
-from indexer.highlight import mark, match_spans
-from indexer.index import IndexUnavailable
-from indexer.query import QueryError
-from indexer.search import SearchIndex, SearchRequest
+from indexer.index.generations import IndexUnavailable
+from indexer.search import aggregates
+from indexer.search import context as turns
+from indexer.search.engine import SearchIndex, SearchRequest
+from indexer.search.highlight import mark, match_spans
+from indexer.search.query import QueryError
+from search_web.chart import svg_bar_chart
 from search_web.facets import facet_items, page_links, query_url, toggle_url
 from search_web.params import ParamError, asked, search_request
 
@@ -68,10 +70,10 @@ def index():
         result = engine().search(req)
         total = result.total
         if view == "meeting":
-            total, context["groups"] = explore.grouped_by_meeting(engine(), req)
+            total, context["groups"] = aggregates.grouped_by_meeting(engine(), req)
             context["meeting_total"] = total
         elif view == "kwic":
-            context["kwic"] = [(hit, explore.kwic_lines(hit.text, result.parsed, spans=hit.spans))
+            context["kwic"] = [(hit, turns.kwic_lines(hit.text, result.parsed, spans=hit.spans))
                                for hit in result.hits]
         context["chart"] = _chart(req, args)
     except QueryError as error:
@@ -91,7 +93,7 @@ def index():
 def _chart(req: SearchRequest, args: MultiDict) -> dict:
     period = "month" if args.get("period") == "month" else "year"
     split = args.get("split") if args.get("split") in ("committee", "role") else None
-    data = explore.trend(engine(), req, period=period, split=split)
+    data = aggregates.trend(engine(), req, period=period, split=split)
 
     def link_for(when: str) -> str:
         if period == "month":
@@ -99,7 +101,7 @@ def _chart(req: SearchRequest, args: MultiDict) -> dict:
         return _with(args, year=when, view=args.get("view"))
 
     title = f"{'月' if period == 'month' else '年'}ごとの該当件数"
-    return {"svg": Markup(explore.svg_bar_chart(data, link_for, title)) if data else None,
+    return {"svg": Markup(svg_bar_chart(data, link_for, title)) if data else None,
             "period": period, "split": split,
             "links": {"year": _with(args, period=None), "month": _with(args, period="month"),
                       "none": _with(args, split=None), "committee": _with(args, split="committee"),
@@ -164,7 +166,7 @@ def meeting(meeting_id: str):
 def utterance_context(meeting_id: str, seq: int):
     """Show one utterance with the ones before and after it, and the answers to a question."""
     try:
-        found = explore.context(engine(), meeting_id, seq)
+        found = turns.context(engine(), meeting_id, seq)
     except IndexUnavailable as error:
         return unavailable(error)
     if not found:
@@ -194,7 +196,7 @@ def speakers():
     """List speakers, optionally those whose name contains ?name=."""
     name = request.args.get("name", "")
     try:
-        listed = explore.speakers(engine(), name)
+        listed = aggregates.speakers(engine(), name)
     except IndexUnavailable as error:
         return unavailable(error)
     return render_template("speakers.html", speakers=listed[:500], name=name, total=len(listed))
@@ -204,7 +206,7 @@ def speakers():
 def speaker(name: str):
     """Show a speaker's utterances by date with counts per committee."""
     try:
-        profile = explore.speaker_profile(engine(), name)
+        profile = aggregates.speaker_profile(engine(), name)
     except IndexUnavailable as error:
         return unavailable(error)
     if not profile["total"]:
@@ -216,7 +218,7 @@ def speaker(name: str):
 def meetings():
     """List every meeting with a plain link (for people and for web crawlers)."""
     try:
-        listed = explore.all_meetings(engine())
+        listed = aggregates.all_meetings(engine())
     except IndexUnavailable as error:
         return unavailable(error)
     return render_template("meetings.html", meetings=listed)
@@ -226,7 +228,7 @@ def meetings():
 def sitemap():
     """List every meeting page for web search engines."""
     try:
-        listed = explore.all_meetings(engine())
+        listed = aggregates.all_meetings(engine())
     except IndexUnavailable as error:
         return unavailable(error)
     xml = render_template("sitemap.xml", meetings=listed)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index import build_index
-from indexer.ingest import ingest_paths
-from indexer.record_store import RecordStore
-from indexer.search import SearchIndex
+from indexer.index.build import build_index
+from indexer.search.engine import SearchIndex
 from indexer.settings import Settings
+from indexer.store.ingest import ingest_paths
+from indexer.store.record_store import RecordStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"

@@ -112,7 +112,7 @@ class FakeCitySite:
                         pass
                 site.requests.append((self.path, status))
 
-            def do_GET(self):  # noqa: N802 (http.server's name)
+            def do_GET(self):
                 parts = urlsplit(self.path)
                 path = parts.path
                 with site._lock:

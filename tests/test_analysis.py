@@ -1,6 +1,8 @@
 import pickle
 
-from indexer.analysis import analyze, japanese_analyzer, normalize_text
+from indexer.index.analyzers import japanese_analyzer
+from indexer.text.analysis import analyze
+from indexer.text.normalize import normalize_text
 
 
 def terms(text):
@@ -50,7 +52,7 @@ def test_final_long_vowel_marks_are_dropped_on_both_sides():
 
 
 def test_variant_kanji_and_iteration_marks_fold_to_one_form():
-    from indexer.analysis import fold_term, normalize_name
+    from indexer.text.normalize import fold_term, normalize_name
 
     assert [fold_term(w) for w in ("髙", "﨑", "邊", "邉", "國")] == ["高", "崎", "辺", "辺", "国"]
     assert fold_term("佐々木") == fold_term("佐佐木") == "佐佐木"
@@ -59,7 +61,7 @@ def test_variant_kanji_and_iteration_marks_fold_to_one_form():
 
 
 def test_folding_is_idempotent_and_keeps_offsets():
-    from indexer.analysis import fold_chars
+    from indexer.text.normalize import fold_chars
 
     text = normalize_text("ＳＤＧｓとサーバーの髙橋さん")
     folded, offsets = fold_chars(text)
@@ -69,7 +71,8 @@ def test_folding_is_idempotent_and_keeps_offsets():
 
 
 def test_bigrams_mark_word_starts():
-    from indexer.analysis import WORD_START, bigram_analyzer
+    from indexer.index.analyzers import bigram_analyzer
+    from indexer.text.analysis import WORD_START
 
     terms_ = [t.text for t in bigram_analyzer()("東京都の京都", positions=True)]
     assert WORD_START + "京都" in terms_  # the second 京都 starts a word

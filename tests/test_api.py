@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from indexer.search import SearchRequest
+from indexer.search.engine import SearchRequest
 
 BAD_VALUES = {  # parameter: a value it must refuse
     "from": "2020/01/01", "until": "yesterday", "startRecord": "0", "maximumRecords": "101",

@@ -102,7 +102,7 @@ def test_kwic_view_and_a_chart_bar_link(page, server):
 def hostile_server(tmp_path_factory):
     from datetime import date
 
-    from indexer.index import build_index
+    from indexer.index.build import build_index
     from indexer.records import Meeting, Utterance
     from search_web import create_app
     from tests.test_safety import PAYLOADS

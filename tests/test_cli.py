@@ -59,7 +59,7 @@ def test_ingest_keeps_one_meeting_per_canonical_url_and_reports_failures(runner,
     assert "broken.html" in result.output
     assert len(list((data / "records").glob("*.json"))) == 2
     # The broken page is kept in the raw store with its failure recorded.
-    from indexer.raw_store import RawStore
+    from indexer.store.raw_store import RawStore
 
     store = RawStore(data / "raw")
     failed = store.pages("not_minutes")

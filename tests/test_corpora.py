@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from indexer.corpora import load_diet, load_tokyo
+from indexer.parse.corpora import load_diet, load_tokyo
 from tests.conftest import ROOT
 
 CORPORA = ROOT.parent / "shared" / "corpora"

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer.corpora import diet_records
-from indexer.fetch import Fetcher
-from indexer.index import current_generation
+from indexer.crawl.fetch import Fetcher
+from indexer.crawl.profiles import SiteProfile
+from indexer.index.generations import current_generation
+from indexer.parse.corpora import diet_records
 from indexer.pipeline import AlreadyRunning, crawl, reindex, run_lock
-from indexer.raw_store import RawStore
-from indexer.record_store import RecordStore
-from indexer.search import SearchIndex, SearchRequest
+from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.settings import Settings
-from indexer.sites import SiteProfile
+from indexer.store.raw_store import RawStore
+from indexer.store.record_store import RecordStore
 from tests.conftest import ROOT
 from tests.site_server import SAMPLE, FakeCitySite
 

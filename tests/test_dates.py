@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from indexer.dates import find_date, find_dates, find_times, kanji_to_int
+from indexer.parse.dates import find_date, find_dates, find_times, kanji_to_int
 
 
 @pytest.mark.parametrize("text, expected", [

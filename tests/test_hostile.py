@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from indexer.ingest import IngestReport, ingest_paths, parse_page
-from indexer.parser import ParseError, parse_minutes
-from indexer.raw_store import RawStore
-from indexer.record_store import RecordStore
+from indexer.parse.page import ParseError, parse_minutes
 from indexer.settings import Settings
+from indexer.store.ingest import IngestReport, ingest_paths, parse_page
+from indexer.store.raw_store import RawStore
+from indexer.store.record_store import RecordStore
 from tests.conftest import SAMPLE_DIR
 from tests.hostile_pages import hostile_pages
 

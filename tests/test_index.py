@@ -5,10 +5,17 @@ from datetime import date
 
 import pytest
 
-from indexer.index import (CURRENT_FILE, VERSION_FILE, IndexUnavailable, build_index, current_generation,
-                           generations, open_generation)
+from indexer.index.build import build_index
+from indexer.index.generations import (
+    CURRENT_FILE,
+    VERSION_FILE,
+    IndexUnavailable,
+    current_generation,
+    generations,
+    open_generation,
+)
 from indexer.records import Meeting, Utterance
-from indexer.search import SearchIndex, SearchRequest
+from indexer.search.engine import SearchIndex, SearchRequest
 
 
 def meeting(n: int, text: str = "防災訓練について伺います。") -> Meeting:
@@ -82,8 +89,8 @@ def test_missing_or_incompatible_index_gives_a_clear_error(tmp_path):
 
 
 def test_meeting_headers_come_from_the_live_header_after_a_sync(tmp_path):
-    from indexer.index import sync_index
-    from indexer.record_store import RecordStore
+    from indexer.index.build import sync_index
+    from indexer.store.record_store import RecordStore
 
     store = RecordStore(tmp_path / "records")
     for n in (1, 2):

@@ -12,10 +12,12 @@ from html import unescape
 
 import pytest
 
-from indexer import explore
-from indexer.index import build_index, meeting_documents
-from indexer.record_store import RecordStore
-from indexer.search import SearchRequest
+from indexer.index.build import build_index
+from indexer.index.schema import meeting_documents
+from indexer.search import aggregates
+from indexer.search.context import answers_to
+from indexer.search.engine import SearchRequest
+from indexer.store.record_store import RecordStore
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -45,15 +47,15 @@ def test_speakers_list_and_partial_name_filter(client, sample_search, documents)
     full = next(d["speaker"] for d in documents if d["speaker"] and len(d["speaker"]) >= 4)
     page = text_of(client.get("/speakers", query_string={"name": full[:2]}))
     assert full in page
-    listed = explore.speakers(sample_search, full[:2])
+    listed = aggregates.speakers(sample_search, full[:2])
     assert all(full[:2] in name for name, _ in listed)
 
 
 def test_answers_follow_a_question_until_the_next_member_speaks():
     docs = [{"seq": 1, "role": "委員"}, {"seq": 2, "role": "委員長"}, {"seq": 3, "role": "部長"},
             {"seq": 4, "role": "課長"}, {"seq": 5, "role": "委員"}, {"seq": 6, "role": "事務局"}]
-    assert [d["seq"] for d in explore.answers_to(docs, 0)] == [3, 4]
-    assert explore.answers_to(docs, 2) == []  # an answer has no answers
+    assert [d["seq"] for d in answers_to(docs, 0)] == [3, 4]
+    assert answers_to(docs, 2) == []  # an answer has no answers
 
 
 def test_context_page_shows_neighbours_and_the_answer(client, documents):
@@ -74,7 +76,7 @@ def test_permalinks_survive_a_rebuild_and_cite_the_utterance(client, sample_sett
     records = RecordStore(sample_settings.records_dir)
     first = {(d["meeting_id"], d["seq"]) for m in records for d in meeting_documents(m)}
     build_index(records, tmp_path / "rebuilt")
-    from indexer.search import SearchIndex
+    from indexer.search.engine import SearchIndex
 
     rebuilt = SearchIndex(tmp_path / "rebuilt")
     again = {(h[0], h[1]) for h in rebuilt.ranked_ids(SearchRequest(q=""))}
@@ -91,7 +93,7 @@ def test_permalinks_survive_a_rebuild_and_cite_the_utterance(client, sample_sett
 
 
 def test_group_by_meeting_counts_add_up(client, sample_search):
-    total, groups = explore.grouped_by_meeting(sample_search, SearchRequest(q="防災", limit=100))
+    total, groups = aggregates.grouped_by_meeting(sample_search, SearchRequest(q="防災", limit=100))
     result = sample_search.search(SearchRequest(q="防災"))
     assert sum(g.hits for g in groups) == result.total and total == len(groups)
     page = text_of(client.get("/?q=防災&view=meeting"))
@@ -108,13 +110,13 @@ def test_kwic_has_one_line_per_occurrence(client, sample_search):
 
 def test_trend_counts_per_year_and_split(sample_search):
     result = sample_search.search(SearchRequest(q="防災"))
-    by_year = explore.trend(sample_search, SearchRequest(q="防災"))
+    by_year = aggregates.trend(sample_search, SearchRequest(q="防災"))
     assert sum(sum(c.values()) for c in by_year.values()) == result.total
     assert {y: sum(c.values()) for y, c in by_year.items()} == result.facets["year"]
-    split = explore.trend(sample_search, SearchRequest(q="防災"), split="committee")
+    split = aggregates.trend(sample_search, SearchRequest(q="防災"), split="committee")
     assert {y: sum(c.values()) for y, c in split.items()} == result.facets["year"]
     assert {name for c in split.values() for name in c} == set(result.facets["committee"])
-    months = explore.trend(sample_search, SearchRequest(q="防災"), period="month")
+    months = aggregates.trend(sample_search, SearchRequest(q="防災"), period="month")
     assert all(re.fullmatch(r"\d{4}-\d{2}", m) for m in months)
 
 
@@ -122,7 +124,7 @@ def test_chart_bars_link_to_their_period(client, sample_search):
     page = text_of(client.get("/?q=防災"))
     svg = page[page.index("<svg"):page.index("</svg>")]
     links = [unescape(h) for h in re.findall(r'<a href="([^"]+)">', svg)]
-    years = explore.trend(sample_search, SearchRequest(q="防災"))
+    years = aggregates.trend(sample_search, SearchRequest(q="防災"))
     assert len(links) == len(years)
     year = list(years)[0]
     link = next(h for h in links if f"year={year}" in h)

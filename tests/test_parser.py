@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from indexer.parser import NotMinutesError, ParseError, committee_name, parse_minutes
+from indexer.parse.page import NotMinutesError, ParseError, committee_name, parse_minutes
 
 URL = "https://www.city.example.jp/kaigi/test.html"
 

@@ -7,13 +7,14 @@ from datetime import date
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import analyze, fold_chars, fold_term, normalize_text
-from indexer.dates import find_dates, find_times
-from indexer.index import build_index
-from indexer.parser import ParseError, parse_minutes
-from indexer.query import QueryError, parse_query
+from indexer.index.build import build_index
+from indexer.parse.dates import find_dates, find_times
+from indexer.parse.page import ParseError, parse_minutes
 from indexer.records import Meeting, Utterance
-from indexer.search import SearchIndex, SearchRequest
+from indexer.search.engine import SearchIndex, SearchRequest
+from indexer.search.query import QueryError, parse_query
+from indexer.text.analysis import analyze
+from indexer.text.normalize import fold_chars, fold_term, normalize_text
 
 JAPANESE = st.characters(codec="utf-8", categories=("Lo", "Nd", "Lu", "Ll", "Po", "Ps", "Pe", "Zs", "Sm"))
 TEXT = st.text(alphabet=st.one_of(JAPANESE, st.sampled_from(list("委員長事務局○◎【】()（）:：、。年月日時分令和平成元二十〇ー々 \n<>\"'&"))),
@@ -49,7 +50,7 @@ def test_the_date_and_time_finders_never_raise_and_return_real_values(text):
 @given(st.sampled_from(["明治", "大正", "昭和", "平成", "令和"]), st.integers(1, 40), st.integers(1, 12),
        st.integers(1, 31))
 def test_era_dates_round_trip(era, year, month, day):
-    from indexer.dates import ERA_LAST_YEAR, ERAS
+    from indexer.parse.dates import ERA_LAST_YEAR, ERAS
 
     try:
         expected = date(ERAS[era] + year, month, day)
@@ -76,7 +77,7 @@ def test_normalisation_is_idempotent(text):
 @FUZZ
 @given(st.text(alphabet=st.sampled_from(list("々ーアイカサバ髙國高国委員会のa 。\n")), max_size=60))
 def test_fast_folding_agrees_with_folding_one_character_at_a_time(text):
-    from indexer.analysis import _fold_chars_one_by_one
+    from indexer.text.normalize import _fold_chars_one_by_one
 
     folded, offsets = fold_chars(text)
     assert (folded, list(offsets)) == _fold_chars_one_by_one(text)

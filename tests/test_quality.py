@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from indexer.analysis import normalize_text
-from indexer.index import build_index
+from indexer.index.build import build_index
 from indexer.records import Meeting, Utterance
-from indexer.search import SearchIndex, SearchRequest
-from indexer.synonyms import Synonyms
+from indexer.search.engine import SearchIndex, SearchRequest
+from indexer.search.synonyms import Synonyms
+from indexer.text.normalize import normalize_text
 
 TEXTS = {
     1: "東京都の予算について伺います。",

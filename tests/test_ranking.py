@@ -2,11 +2,12 @@
 
 import pytest
 
-from indexer.index import build_index, open_generation, sync_index
-from indexer.query import parse_query
-from indexer.ranking import Unsupported, scores
-from indexer.record_store import RecordStore
-from indexer.synonyms import Synonyms
+from indexer.index.build import build_index, sync_index
+from indexer.index.generations import open_generation
+from indexer.search.evaluate import Unsupported, scores
+from indexer.search.query import parse_query
+from indexer.search.synonyms import Synonyms
+from indexer.store.record_store import RecordStore
 
 QUERIES = [
     "データセンター", "防災", "予算", "委員", "サーバー", "BCP", '"防災センター"', '"計画を"',
@@ -70,7 +71,7 @@ def test_same_matches_and_scores_with_segments_and_deletions(segmented_index, te
 
 
 def test_covering_terms_prove_an_exact_substring():
-    from indexer.positions import covering
+    from indexer.search.sequences import covering
 
     assert covering(list(range(6)), 2) == [0, 2, 4, 5]  # 議会|運営|委員|員会 fix all seven characters
     assert covering([0, 1], 2) == [0, 1]
@@ -79,8 +80,8 @@ def test_covering_terms_prove_an_exact_substring():
 
 
 def test_a_sequence_checked_at_a_few_documents_agrees_with_the_whole_segment(sample_settings, monkeypatch):
-    from indexer import postings
-    from indexer.positions import TermSequence
+    from indexer.search import postings
+    from indexer.search.sequences import TermSequence
 
     ix, _ = open_generation(sample_settings.index_dir)
     with ix.searcher() as searcher:
@@ -98,7 +99,7 @@ def test_a_sequence_checked_at_a_few_documents_agrees_with_the_whole_segment(sam
 
 
 def test_packed_values_give_back_each_value():
-    from indexer.postings import PackedValues
+    from indexer.search.postings import PackedValues
 
     values = [b"\x01\x00\x00\x00", b"", b"abc", b"\x00" * 9]
     packed = PackedValues(values, map(len, values))

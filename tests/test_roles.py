@@ -1,6 +1,6 @@
 import pytest
 
-from indexer.roles import ROLES, canonical_role, parse_label
+from indexer.parse.roles import ROLES, canonical_role, parse_label
 
 
 @pytest.mark.parametrize("label, role, name", [
@@ -50,7 +50,7 @@ def test_the_vocabulary_is_one_list_with_longer_roles_winning():
 
 
 def test_surname_labels_resolve_to_the_one_full_name_in_the_attendance_list():
-    from indexer.roles import attendance_names, resolve_full_names
+    from indexer.parse.roles import attendance_names, resolve_full_names
 
     header = "出席委員 五名\n委員長山下 太郎君\n副委員長川口花子君\n理事いのつめまさみ君\n田中 晃君\n田中 健君"
     assert attendance_names(header) == ["山下 太郎", "川口花子", "いのつめまさみ", "田中 晃", "田中 健"]

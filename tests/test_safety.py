@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from indexer.index import build_index
+from indexer.index.build import build_index
 from indexer.records import Meeting, Utterance
 from search_web import create_app
 

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from indexer.parser import parse_minutes
+from indexer.parse.page import parse_minutes
 from tests.conftest import SAMPLE_DIR
 
 

@@ -5,12 +5,12 @@ from datetime import date
 
 import pytest
 
-from indexer.analysis import normalize_text
-from indexer.highlight import match_spans, snippet
-from indexer.index import meeting_documents
-from indexer.query import QueryError, parse_query
-from indexer.record_store import RecordStore
-from indexer.search import SearchRequest
+from indexer.index.schema import meeting_documents
+from indexer.search.engine import SearchRequest
+from indexer.search.highlight import match_spans, snippet
+from indexer.search.query import QueryError, parse_query
+from indexer.store.record_store import RecordStore
+from indexer.text.normalize import normalize_text
 
 
 @pytest.fixture(scope="module")
@@ -145,13 +145,13 @@ def test_title_committee_and_agenda_are_searchable_as_the_meeting_header(sample_
 
 
 def test_a_filter_that_allows_nothing_finds_nothing_everywhere(sample_search, client):
-    from indexer import explore
+    from indexer.search import aggregates
 
     nobody = SearchRequest(q="防災", speaker="存在しない人")
     assert sample_search.search(nobody).total == 0
     assert sample_search.ranked_ids(nobody) == []
-    assert explore.trend(sample_search, nobody) == {}
-    assert explore.grouped_by_meeting(sample_search, nobody)[0] == 0
+    assert aggregates.trend(sample_search, nobody) == {}
+    assert aggregates.grouped_by_meeting(sample_search, nobody)[0] == 0
     assert client.get("/api/v1/search?any=防災&speaker=存在しない人").get_json()["numberOfRecords"] == 0
     assert client.get("/export.json?q=防災&speaker=存在しない人").get_json()["records"] == []
 

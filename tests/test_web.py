@@ -4,8 +4,8 @@ import re
 from html import unescape
 from urllib.parse import parse_qs, urlparse
 
-from indexer.analysis import normalize_text
-from indexer.record_store import RecordStore
+from indexer.store.record_store import RecordStore
+from indexer.text.normalize import normalize_text
 
 
 def text_of(response):
@@ -97,7 +97,7 @@ def test_missing_index_is_a_503_with_a_message(tmp_path):
 
 
 def test_search_on_the_page_matches_the_library(client, sample_search):
-    from indexer.search import SearchRequest
+    from indexer.search.engine import SearchRequest
 
     expected = sample_search.search(SearchRequest(q="保育所", limit=20))
     page = text_of(client.get("/?q=保育所"))

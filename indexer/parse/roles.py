@@ -72,7 +72,7 @@ def is_role_word(text: str) -> bool:
 
 def _split_name(label: str, role: str) -> tuple[str | None, str]:
     """Split 山田委員長 → (山田, 委員長) and 前田産業労働局長 → (前田, 産業労働局長)."""
-    from indexer.analysis import morphemes
+    from indexer.text.analysis import morphemes
 
     name_part = label[: len(label) - len(role)].strip()
     if not name_part:
@@ -97,14 +97,14 @@ def _split_name(label: str, role: str) -> tuple[str | None, str]:
 
 
 def _same_kana_script(a: str, b: str) -> bool:
-    hiragana = lambda ch: "\u3040" <= ch <= "\u309f"  # noqa: E731
-    katakana = lambda ch: "\u30a0" <= ch <= "\u30ff"  # noqa: E731
+    hiragana = lambda ch: "\u3040" <= ch <= "\u309f"
+    katakana = lambda ch: "\u30a0" <= ch <= "\u30ff"
     return (hiragana(a) and hiragana(b)) or (katakana(a) and katakana(b))
 
 
 def _leading_surname(text: str) -> str | None:
     """Return the longest prefix (up to 4 characters) that Janome reads as one person-name word."""
-    from indexer.analysis import morphemes
+    from indexer.text.analysis import morphemes
 
     for length in range(min(4, len(text)), 0, -1):
         if length < len(text) and (length == 1 or _same_kana_script(text[length - 1], text[length])):

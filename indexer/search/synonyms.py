@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.analysis import fold_chars, normalize_text
+from indexer.text.normalize import fold_chars, normalize_text
 
 BUNDLED = Path(__file__).resolve().parent / "synonyms.txt"
 
@@ -25,7 +25,7 @@ class Synonyms:
                 self._index[_key(word)] += [w for w in group if _key(w) != _key(word)]
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Synonyms":
+    def load(cls, path: str | Path | None = None) -> Synonyms:
         """Read groups from a file: one comma-separated group per line, # starts a comment."""
         text = Path(path or BUNDLED).read_text(encoding="utf-8")
         groups = []

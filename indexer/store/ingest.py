@@ -6,15 +6,15 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.charset import charset_from_content_type
-from indexer.parser import PARSER_VERSION, NotMinutesError, ParseError, parse_minutes, time_limit
-
-PARSE_SECONDS = 60.0  # per page; a page that takes longer is reported and skipped
-from indexer.raw_store import RawPage, RawStore
-from indexer.record_store import RecordStore
+from indexer.parse.charset import charset_from_content_type
+from indexer.parse.page import PARSER_VERSION, NotMinutesError, ParseError, parse_minutes, time_limit
 from indexer.settings import Settings
+from indexer.store.raw_store import RawPage, RawStore
+from indexer.store.record_store import RecordStore
 
 log = logging.getLogger(__name__)
+
+PARSE_SECONDS = 60.0  # per page; a page that takes longer is reported and skipped
 
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
-from indexer.analysis import normalize_text
-from indexer.dates import find_times
-from indexer.parser import committee_name
+from indexer.parse.dates import find_times
+from indexer.parse.ndl import meetings_from_speeches
+from indexer.parse.page import committee_name
+from indexer.parse.roles import parse_label, resolve_full_names
 from indexer.records import Meeting, Utterance, meeting_id_for
-from indexer.ndl import meetings_from_speeches
-from indexer.roles import parse_label, resolve_full_names
-
+from indexer.text.normalize import normalize_text
 
 
 def load_tokyo(path: Path) -> Iterator[Meeting]:

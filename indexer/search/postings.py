@@ -14,8 +14,9 @@ from collections import OrderedDict
 from functools import partial
 from itertools import accumulate
 
-from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
+
+from indexer.index import whoosh_compat
 
 POSTINGS_BUDGET = 12_000_000  # postings kept in memory at once (about 20 bytes each with values)
 WARM_SHARE = 0.5  # of the budget, read ahead when a generation opens (see warm)
@@ -115,9 +116,7 @@ def _open(reader, fieldname: str, text: str):
         matcher = reader.postings(fieldname, text)
     except TermNotFound:
         return None, None
-    if isinstance(matcher, FilterMatcher):  # how a reader hides deleted documents
-        return matcher.child, matcher._ids
-    return matcher, None
+    return whoosh_compat.unwrap_deletions(matcher)
 
 
 def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
@@ -128,22 +127,17 @@ def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
     matcher, deleted = _open(reader, fieldname, text)
     if matcher is None:
         return Postings(ids, weights, PackedValues([], []) if with_values else None)
-    if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block"):
-        # whoosh3's block reader: take each block's arrays whole (ids are stored as deltas).
+    if whoosh_compat.is_block_matcher(matcher):
+        # whoosh3's block reader: take each block's arrays whole.
         while matcher.is_active():
-            matcher._read_data()
-            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-            count = matcher._blocklength
-            ids.extend(raw_ids if matcher._byteids else accumulate(raw_ids))
-            if raw_weights is None or isinstance(raw_weights, float):
-                weights.extend([1.0 if raw_weights is None else raw_weights] * count)
-            else:
-                weights.extend(raw_weights)
+            raw_ids, raw_weights, _, deltas = whoosh_compat.read_whole_block(matcher)
+            ids.extend(accumulate(raw_ids) if deltas else raw_ids)
+            weights.extend(raw_weights)
             if with_values:
-                matcher._read_values()
-                chunks.append(b"".join(matcher._values))
-                lengths.extend(map(len, matcher._values))
-            matcher._next_block()
+                block = whoosh_compat.block_values(matcher)
+                chunks.append(b"".join(block))
+                lengths.extend(map(len, block))
+            whoosh_compat.next_block(matcher)
     else:
         while matcher.is_active():
             ids.append(matcher.id())
@@ -178,26 +172,24 @@ def at_docs(reader, fieldname: str, text: str, docs, values: bool = True) -> dic
     matcher, deleted = _open(reader, fieldname, text)
     if matcher is None:
         return {}
-    if not hasattr(matcher, "_read_data"):  # not whoosh3's block reader: read the list whole
+    if not whoosh_compat.is_block_matcher(matcher):  # not whoosh3's block reader: read the list whole
         return _pick(postings(reader, fieldname, text, values=values), docs, values)
     wanted = sorted(d for d in docs if not deleted or d not in deleted)
     found = {}
     i = 0
     while i < len(wanted) and matcher.is_active():
-        if matcher.block_max_id() < wanted[i]:
-            matcher._next_block()  # reads the next block's header only
+        last = whoosh_compat.block_max_id(matcher)
+        if last < wanted[i]:
+            whoosh_compat.next_block(matcher)  # reads the next block's header only
             continue
-        matcher._read_ids()
-        matcher._read_weights()
-        if values:
-            matcher._read_values()
-        where = {d: n for n, d in enumerate(matcher._ids)}
-        while i < len(wanted) and wanted[i] <= matcher._maxid:
+        block_ids, block_weights, block_values = whoosh_compat.block_postings(matcher, values)
+        where = {d: n for n, d in enumerate(block_ids)}
+        while i < len(wanted) and wanted[i] <= last:
             n = where.get(wanted[i])
             if n is not None:
-                found[wanted[i]] = (matcher._weights[n], matcher._values[n] if values else None)
+                found[wanted[i]] = (block_weights[n], block_values[n] if block_values is not None else None)
             i += 1
-        matcher._next_block()
+        whoosh_compat.next_block(matcher)
     return found
 
 

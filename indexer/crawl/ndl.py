@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from urllib.parse import urlencode
 
-from indexer.analysis import normalize_text
-from indexer.fetch import Fetcher
-from indexer.raw_store import RawStore
-from indexer.records import Meeting, Utterance, meeting_id_for
-from indexer.roles import ROLES, canonical_role, parse_label, split_speech_label
-from indexer.sites import SiteProfile
+from indexer.crawl.fetch import Fetcher
+from indexer.crawl.profiles import SiteProfile
+from indexer.store.raw_store import RawStore
 
 log = logging.getLogger(__name__)
 
@@ -66,38 +61,3 @@ def fetch_speeches(profile: SiteProfile, raw: RawStore, fetcher: Fetcher) -> tup
         next_position = payload.get("nextRecordPosition")
         start = int(next_position) if next_position else None
     return records, report
-
-
-def meetings_from_speeches(records: list[dict]) -> list[Meeting]:
-    """Group speech records into meetings by issueID; speechOrder 0 is the header, not a speech."""
-    by_issue: dict[str, dict[int, dict]] = defaultdict(dict)
-    for record in records:
-        by_issue[record["issueID"]][int(record.get("speechOrder", 0))] = record
-    meetings = []
-    for issue_id, speeches in sorted(by_issue.items()):
-        first = speeches[min(speeches)]
-        url = first.get("meetingURL") or f"https://kokkai.ndl.go.jp/txt/{issue_id}"
-        meeting_id = meeting_id_for(url)
-        house, name = first.get("nameOfHouse") or "", first.get("nameOfMeeting") or ""
-        utterances = []
-        for order in sorted(speeches):
-            if order == 0:
-                continue
-            record = speeches[order]
-            text, label = split_speech_label(normalize_text(record.get("speech") or ""))
-            parsed = parse_label(label) if label else None
-            # The printed label (○山田参考人) names the role in the sitting; speakerPosition may hold
-            # an affiliation (…大学教授), so it is used only when the label says nothing.
-            printed = record.get("speakerRole") or record.get("speakerPosition")
-            if parsed and parsed.role in ROLES:
-                role = parsed.role
-            else:
-                role = (canonical_role(printed) or printed) if printed else (parsed.role if parsed else "発言者")
-            speaker = record.get("speaker") or (parsed.name if parsed else None)
-            utterances.append(Utterance(meeting_id, len(utterances) + 1, role, speaker, text, label))
-        title = normalize_text(f"第{first.get('session', '')}回国会 {house} {name} {first.get('issue', '')}")
-        meetings.append(Meeting(
-            id=meeting_id, url=url, title=title.strip(), committee=f"{house} {name}".strip(),
-            meeting_name=f"{house}{name}", date=date.fromisoformat(first["date"]), utterances=utterances,
-        ))
-    return meetings

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from indexer.analysis import WORD_START, analyze, fold_chars, normalize_text
-from indexer.positions import TermSequence
-from indexer.synonyms import NO_SYNONYMS, Synonyms
+from indexer.search.sequences import TermSequence
+from indexer.search.synonyms import NO_SYNONYMS, Synonyms
+from indexer.text.analysis import WORD_START, analyze
+from indexer.text.normalize import fold_chars, normalize_text
 
 MAX_QUERY_CHARS = 256
 TEXT_FIELD = "text"

@@ -6,7 +6,8 @@ from html import escape
 from operator import itemgetter
 from typing import NamedTuple
 
-from indexer.analysis import analyze, fold_chars
+from indexer.text.analysis import analyze
+from indexer.text.normalize import fold_chars
 
 Pattern = list[tuple[str, int]]  # (term, position relative to the pattern's first term)
 Substring = tuple[str, bool]  # (folded text, must begin where a word begins)

@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
-from indexer.analysis import normalize_text
+from indexer.text.normalize import normalize_text
 
 # Never content: scripts and the site's chrome.
 _DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "svg", "canvas", "button",
@@ -101,7 +101,7 @@ def main_content(soup: BeautifulSoup) -> Tag:
 
 
 def _cells(row: Tag) -> list[Tag]:
-    return [c for c in row.find_all(["td", "th"], recursive=False)]
+    return list(row.find_all(["td", "th"], recursive=False))
 
 
 def _is_field_row(cells: list[Tag]) -> bool:

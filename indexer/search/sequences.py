@@ -12,7 +12,7 @@ from __future__ import annotations
 from whoosh import matching
 from whoosh import query as wq
 
-from indexer.postings import at_docs, frequency, known, postings, remembered
+from indexer.search.postings import at_docs, frequency, known, postings, remembered
 
 
 class TermSequence(wq.Query):

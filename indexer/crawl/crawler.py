@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
-from urllib.parse import urljoin, urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from indexer.charset import charset_from_content_type, decode_html
-from indexer.fetch import Fetcher
-from indexer.raw_store import RawStore
-from indexer.sites import SiteProfile
+from indexer.crawl.fetch import Fetcher
+from indexer.crawl.profiles import SiteProfile
+from indexer.parse.charset import charset_from_content_type, decode_html
+from indexer.store.raw_store import RawStore
 
 log = logging.getLogger(__name__)
 

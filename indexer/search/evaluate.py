@@ -14,10 +14,10 @@ from __future__ import annotations
 from array import array
 
 from whoosh import query as wq
-from whoosh.scoring import BM25FScorer
 
-from indexer.positions import TermSequence
-from indexer.postings import at_docs, frequency, postings, remembered
+from indexer.index.whoosh_compat import BM25FScorer, raw_score
+from indexer.search.postings import at_docs, frequency, postings, remembered
+from indexer.search.sequences import TermSequence
 
 
 class Unsupported(Exception):
@@ -53,7 +53,9 @@ def _scored(searcher, fieldname: str, text: str, ids, weights, boost: float = 1.
         # whoosh.scoring.bm25, written out so the loop stays in one comprehension
         return {d: boost * (idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * lengths[d] / avgfl))))
                 for d, w in zip(ids, weights)}
-    score = scorer._score
+    score = raw_score(scorer)
+    if score is None:
+        raise Unsupported(f"{type(scorer).__name__} scores from more than weight and length")
     return {d: boost * score(w, lengths[d]) for d, w in zip(ids, weights)}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
-from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -16,12 +15,14 @@ from pathlib import Path
 from whoosh import sorting
 from whoosh.idsets import DocIdSet
 
-from indexer.analysis import normalize_name
-from indexer import postings, ranking
-from indexer.highlight import match_spans, snippet_around, tokens_from_vector
-from indexer.index import NO_ROLE, current_generation, open_best_generation
-from indexer.query import ParsedQuery, is_kanji, parse_query
-from indexer.synonyms import Synonyms
+from indexer.index import whoosh_compat
+from indexer.index.generations import current_generation, open_best_generation
+from indexer.index.schema import NO_ROLE
+from indexer.search import evaluate, postings
+from indexer.search.highlight import match_spans, snippet_around, tokens_from_vector
+from indexer.search.query import ParsedQuery, is_kanji, parse_query
+from indexer.search.synonyms import Synonyms
+from indexer.text.normalize import normalize_name
 
 log = logging.getLogger(__name__)
 
@@ -322,11 +323,11 @@ class SearchIndex:
             searcher = generation.searcher()
             allowed = self._allowed(generation, request, parsed, searcher)
             try:
-                scored = ranking.scores(searcher, parsed.query)
+                scored = evaluate.scores(searcher, parsed.query)
                 if allowed is not None:
                     scored = {d: s for d, s in scored.items() if d in allowed}
                 found = (scored.keys(), scored)
-            except ranking.Unsupported:
+            except evaluate.Unsupported:
                 docnums = searcher.docs_for_query(parsed.query)
                 found = ([d for d in docnums if d in allowed] if allowed is not None else list(docnums), None)
             generation.matches.put(key, found)
@@ -454,7 +455,7 @@ class Filters:
     date_until: date | None = None
 
     @classmethod
-    def of(cls, request: SearchRequest, parsed: ParsedQuery) -> "Filters":
+    def of(cls, request: SearchRequest, parsed: ParsedQuery) -> Filters:
         """Return the filters of a request and its parsed query."""
         inside = parsed.filters
         return cls(
@@ -529,15 +530,10 @@ def stored_tokens(searcher, docnum: int, parsed: ParsedQuery | None = None):
             exact.update(needle[:j] for j in range(1, len(needle) + 1))
             prefixes.add(needle[:2] if len(needle) > 1 and (needle[1].isascii() or is_kanji(needle[1])) else needle[0])
     for key in sorted(exact | prefixes):
-        # whoosh3's skip_to walks a block one term at a time; find the block by its last term, then
-        # the term in it by bisection (a long speech's vector has thousands of terms).
-        while vector.is_active() and vector.block_max_id() < key:
-            vector._next_block()
+        # A long speech's vector has thousands of terms: seek each one (see whoosh_compat.seek_vector).
+        whoosh_compat.seek_vector(vector, key)
         if not vector.is_active():
             break
-        if vector._ids is None:
-            vector._read_ids()
-        vector._i = max(vector._i, bisect_left(vector._ids, key, vector._i))
         while vector.is_active() and (vector.id() == key or (key in prefixes and vector.id().startswith(key))):
             pairs.append((vector.id(), decode(vector.value())))
             vector.next()

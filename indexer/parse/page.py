@@ -9,12 +9,11 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from indexer.charset import decode_html
-from indexer.dates import find_date, find_times
-from indexer.html_lines import (STOP_LINE, Line, canonical_url, content_lines, main_content,
-                                page_title, parse_soup)
+from indexer.parse.charset import decode_html
+from indexer.parse.dates import find_date, find_times
+from indexer.parse.html_lines import STOP_LINE, Line, canonical_url, content_lines, main_content, page_title, parse_soup
+from indexer.parse.roles import ROLES, Speaker, is_role_word, parse_label, resolve_full_names
 from indexer.records import Meeting, Utterance, meeting_id_for
-from indexer.roles import ROLES, Speaker, is_role_word, parse_label, resolve_full_names
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,6 @@
+"""Crawling: site profiles (profiles.py), polite HTTP (fetch.py), following listing pages into the
+raw store (crawler.py), and the NDL minutes API as a source (ndl.py).
+
+Imports: indexer.store, indexer.parse (charset, for links), indexer.text and the base modules;
+never Whoosh, index or search.
+"""

@@ -1,0 +1,86 @@
+"""Views over every match or every document: hits per meeting, trends, speakers, the meeting list."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from indexer.search.engine import SearchIndex, SearchRequest
+from indexer.text.normalize import normalize_name
+
+
+@dataclass
+class MeetingGroup:
+    """One meeting in the grouped view: its header fields and how many utterances matched."""
+
+    meeting_id: str
+    title: str
+    committee: str
+    date: str
+    url: str
+    hits: int
+    best_seq: int
+
+
+def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int, list[MeetingGroup]]:
+    """Return (number of meetings, one page of meetings) for a search, ordered like the request
+    (a meeting ranks where its best utterance does)."""
+    ranked = engine.ranked_ids(request)
+    counts = Counter(mid for mid, _ in ranked)
+    best: dict[str, int] = {}
+    for mid, seq in ranked:
+        best.setdefault(mid, seq)
+    page = list(best)[request.offset:request.offset + request.limit]
+    headers = engine.meeting_headers(page)
+    groups = []
+    for mid in page:
+        header = headers.get(mid, {})
+        groups.append(MeetingGroup(mid, header.get("title", ""), header.get("committee", ""),
+                                   header.get("date", ""), header.get("url", ""), counts[mid], best[mid]))
+    return len(best), groups
+
+
+def trend(engine: SearchIndex, request: SearchRequest, period: str = "year",
+          split: str | None = None) -> dict[str, Counter]:
+    """Return {period: Counter({series: hits})} over every match; series is "" unless split by
+    "committee" or "role"."""
+    field = "month" if period == "month" else "year"
+    fields = (field, split) if split in ("committee", "role") else (field,)
+    series: dict[str, Counter] = defaultdict(Counter)
+    for key, count in engine.counts(request, fields).items():
+        when, name = key if isinstance(key, tuple) else (key, "")
+        if when:
+            series[when][name or ""] += count
+    return dict(sorted(series.items()))
+
+
+def speaker_profile(engine: SearchIndex, name: str, limit: int = 200) -> dict:
+    """Return a speaker's utterances by date (newest first) and their counts per committee."""
+    with engine.searcher() as searcher:
+        results = searcher.search(wq.Term("speaker", name), limit=None,
+                                  sortedby=[sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")])
+        docs = [dict(hit) for hit in results]
+    committees = Counter(d["committee"] for d in docs)
+    roles = Counter(d["role"] for d in docs if d.get("role"))
+    return {"name": name, "total": len(docs), "committees": dict(committees.most_common()),
+            "roles": dict(roles.most_common()), "utterances": docs[:limit]}
+
+
+def speakers(engine: SearchIndex, contains: str = "") -> list[tuple[str, int]]:
+    """Return (speaker name, utterance count) for every speaker whose name contains the text."""
+    wanted = normalize_name(contains) if contains else ""
+    with engine.searcher() as searcher:
+        counts = [(term.decode("utf-8"), searcher.doc_frequency("speaker", term))
+                  for term in searcher.lexicon("speaker")]
+    return sorted(((n, c) for n, c in counts if n and wanted in normalize_name(n)), key=lambda x: (-x[1], x[0]))
+
+
+def all_meetings(engine: SearchIndex) -> list[dict]:
+    """Return every meeting's header document, newest first."""
+    with engine.searcher() as searcher:
+        results = searcher.search(wq.Term("kind", "meeting"), limit=None,
+                                  sortedby=sorting.FieldFacet("date", reverse=True))
+        return [dict(hit) for hit in results]
