@@ -17,6 +17,7 @@ from indexer.index.generations import IndexUnavailable
 from indexer.parse.page import ParseError, parse_minutes
 from indexer.search.engine import SORTS, SearchIndex, SearchRequest
 from indexer.search.query import QueryError
+from indexer.search.synonyms import Synonyms
 from indexer.settings import Settings
 from indexer.store.ingest import ingest_paths
 from indexer.store.record_store import RecordStore
@@ -53,21 +54,33 @@ class MinutesGroup(click.Group):
         try:
             loaded: click.Command = plugin.load()
         except ImportError as error:
-            raise click.ClickException(
-                f"`minutes {cmd_name}` comes from {plugin.value} and needs {error.name or 'a package'}, "
-                f"which is not installed ({error})") from error
+            missing = error.name or "a package"
+            message = (
+                f"`minutes {cmd_name}` comes from {plugin.value} and needs {missing}, which is not installed ({error})"
+            )
+
+            def unavailable() -> None:
+                raise click.ClickException(message)
+
+            return click.Command(cmd_name, callback=unavailable, help=f"(unavailable: needs {missing})")
         return loaded
 
 
 @click.group(cls=MinutesGroup)
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="MINUTES_DATA_DIR",
-              default=None, help="Data directory (default ./data, or $MINUTES_DATA_DIR).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MINUTES_DATA_DIR",
+    default=None,
+    help="Data directory (default ./data, or $MINUTES_DATA_DIR).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log progress and warnings to stderr.")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
     """Search Japanese municipal meeting minutes (会議録)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     ctx.ensure_object(dict)
     ctx.obj["settings"] = Settings.from_env(data_dir)
 
@@ -120,8 +133,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     report = ingest_paths(list(paths), settings_of(ctx))
     for _url, reason in report.failed:
         click.echo(f"failed: {reason}", err=True)
-    click.echo(f"parsed {report.parsed} pages into {report.meetings} meetings "
-               f"({report.new_or_changed} new or changed), {len(report.failed)} failed")
+    click.echo(
+        f"parsed {report.parsed} pages into {report.meetings} meetings "
+        f"({report.new_or_changed} new or changed), {len(report.failed)} failed"
+    )
     if report.failed:
         ctx.exit(1)
 
@@ -141,9 +156,11 @@ def index(ctx: click.Context, procs: int, keep: int) -> None:
         raise click.ClickException(f"no parsed records in {settings.records_dir}: run `minutes ingest` first")
     report = build_index(records, settings.index_dir, procs=procs, keep=keep)
     rate = report.characters / report.seconds if report.seconds else 0
-    click.echo(f"indexed {report.meetings} meetings, {report.documents - report.meetings} utterances, "
-               f"{report.characters} characters in {report.seconds:.1f}s ({rate:,.0f} chars/s) "
-               f"→ {report.generation}")
+    click.echo(
+        f"indexed {report.meetings} meetings, {report.documents - report.meetings} utterances, "
+        f"{report.characters} characters in {report.seconds:.1f}s ({rate:,.0f} chars/s) "
+        f"→ {report.generation}"
+    )
 
 
 def _parse_date(_ctx, _param, value: str | None) -> date | None:
@@ -172,10 +189,18 @@ def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, 
 
     Example: minutes search データセンター --role 委員 --json
     """
-    request = SearchRequest(q=query, roles=list(roles), committees=list(committees), speaker=speaker,
-                            date_from=date_from, date_until=date_until, sort=sort, limit=limit,
-                            expand=not no_expand)
-    engine = SearchIndex(settings_of(ctx).index_dir, synonyms=settings_of(ctx).synonyms())
+    request = SearchRequest(
+        q=query,
+        roles=list(roles),
+        committees=list(committees),
+        speaker=speaker,
+        date_from=date_from,
+        date_until=date_until,
+        sort=sort,
+        limit=limit,
+        expand=not no_expand,
+    )
+    engine = SearchIndex(settings_of(ctx).index_dir, synonyms=Synonyms.load(settings_of(ctx).synonyms_path))
     try:
         result = engine.search(request)
     except (QueryError, IndexUnavailable) as error:
@@ -251,8 +276,12 @@ def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron may simply try again later
 _site_options = [
-    click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                 help="Site profiles (default ./minutes.toml)."),
+    click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Site profiles (default ./minutes.toml).",
+    ),
     click.option("--site", default=None, help="Only the site with this name."),
 ]
 

@@ -40,8 +40,7 @@ def run_lock(settings: Settings) -> Iterator[None]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as error:
         handle.close()
-        raise AlreadyRunning(f"another crawl or reindex is running on {settings.data_dir} "
-                             f"(lock {path})") from error
+        raise AlreadyRunning(f"another crawl or reindex is running on {settings.data_dir} (lock {path})") from error
     try:
         handle.seek(0)
         handle.truncate()
@@ -85,14 +84,17 @@ class RunSummary:
 
     def line(self) -> str:
         """Return the one-line summary."""
-        return (f"fetched {self.fetched}, not modified {self.not_modified}, new {self.new}, "
-                f"changed {self.changed}, failed {len(self.failed)}, gone {len(self.gone)}, "
-                f"parsed {self.parsed}, meetings re-indexed {self.meetings_changed}, "
-                f"utterances indexed {self.utterances_indexed}, {self.seconds:.1f}s")
+        return (
+            f"fetched {self.fetched}, not modified {self.not_modified}, new {self.new}, "
+            f"changed {self.changed}, failed {len(self.failed)}, gone {len(self.gone)}, "
+            f"parsed {self.parsed}, meetings re-indexed {self.meetings_changed}, "
+            f"utterances indexed {self.utterances_indexed}, {self.seconds:.1f}s"
+        )
 
 
-def _crawl_html(profile: SiteProfile, raw: RawStore, records: RecordStore, summary: RunSummary,
-                progress, fetcher_options: dict) -> None:
+def _crawl_html(
+    profile: SiteProfile, raw: RawStore, records: RecordStore, summary: RunSummary, progress, fetcher_options: dict
+) -> None:
     fetcher = fetcher_for(profile, **fetcher_options)
     try:
         report = crawl_site(profile, raw, fetcher, progress)
@@ -107,8 +109,9 @@ def _crawl_html(profile: SiteProfile, raw: RawStore, records: RecordStore, summa
                 records.delete(page.meeting_id)
 
 
-def _crawl_api(profile: SiteProfile, raw: RawStore, records: RecordStore, summary: RunSummary,
-               fetcher_options: dict) -> None:
+def _crawl_api(
+    profile: SiteProfile, raw: RawStore, records: RecordStore, summary: RunSummary, fetcher_options: dict
+) -> None:
     fetcher = fetcher_for(profile, **fetcher_options)
     try:
         speeches, report = fetch_speeches(profile, raw, fetcher)
@@ -134,8 +137,13 @@ def parse_stored(raw: RawStore, records: RecordStore, summary: RunSummary, site:
     summary.failed += report.failed
 
 
-def crawl(settings: Settings, profiles: list[SiteProfile], *, progress: Callable[[str], None] | None = None,
-          fetcher_options: dict | None = None) -> RunSummary:
+def crawl(
+    settings: Settings,
+    profiles: list[SiteProfile],
+    *,
+    progress: Callable[[str], None] | None = None,
+    fetcher_options: dict | None = None,
+) -> RunSummary:
     """Fetch every site into the raw store and parse what changed into records."""
     started = time.monotonic()
     summary = RunSummary()
@@ -155,8 +163,14 @@ def crawl(settings: Settings, profiles: list[SiteProfile], *, progress: Callable
     return summary
 
 
-def reindex(settings: Settings, profiles: list[SiteProfile], *, keep: int = 3,
-            progress: Callable[[str], None] | None = None, fetcher_options: dict | None = None) -> RunSummary:
+def reindex(
+    settings: Settings,
+    profiles: list[SiteProfile],
+    *,
+    keep: int = 3,
+    progress: Callable[[str], None] | None = None,
+    fetcher_options: dict | None = None,
+) -> RunSummary:
     """Crawl, parse, bring the index in line with the records, and switch to it."""
     started = time.monotonic()
     summary = crawl(settings, profiles, progress=progress, fetcher_options=fetcher_options)

@@ -50,8 +50,7 @@ class Meeting:
             "department": self.department,
             "agenda": list(self.agenda),
             "utterances": [
-                {"seq": u.seq, "role": u.role, "speaker": u.speaker, "text": u.text}
-                for u in self.utterances
+                {"seq": u.seq, "role": u.role, "speaker": u.speaker, "text": u.text} for u in self.utterances
             ],
         }
 

@@ -34,15 +34,7 @@ class Settings:
         return self.data_dir / "index"
 
     @property
-    def synonyms_path(self) -> Path:
-        """The data directory's synonyms.txt if there is one, else the bundled file."""
-        from indexer.search.synonyms import BUNDLED
-
+    def synonyms_path(self) -> Path | None:
+        """The data directory's own synonyms.txt, or None when it has none (the bundled file applies)."""
         own = self.data_dir / "synonyms.txt"
-        return own if own.exists() else BUNDLED
-
-    def synonyms(self):
-        """Load the synonym groups in force."""
-        from indexer.search.synonyms import Synonyms
-
-        return Synonyms.load(self.synonyms_path)
+        return own if own.exists() else None

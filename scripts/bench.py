@@ -66,7 +66,7 @@ def janome_throughput(texts: list[str], procs: int) -> float:
     if procs == 1:
         _count_tokens(texts)
     else:
-        chunks = [texts[i::procs * 8] for i in range(procs * 8)]
+        chunks = [texts[i :: procs * 8] for i in range(procs * 8)]
         with Pool(procs) as pool:
             pool.map(_count_tokens, chunks)
     return chars / (time.perf_counter() - started)
@@ -85,21 +85,30 @@ def build_with_cli(settings: Settings, procs: int) -> dict:
     """Run `minutes index` as its own process; return its time, rate and the largest process's peak memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    done = subprocess.run([str(BIN / "minutes"), "--data-dir", str(settings.data_dir), "index",
-                           "--procs", str(procs), "--keep", "1"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(BIN / "minutes"), "--data-dir", str(settings.data_dir), "index", "--procs", str(procs), "--keep", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     version = json.loads(next(settings.index_dir.glob("gen-*/VERSION.json")).read_text())
     return {
-        "procs": procs, "seconds": round(seconds, 1), "chars_per_s": round(version["characters"] / seconds),
-        "documents": version["documents"], "characters": version["characters"],
+        "procs": procs,
+        "seconds": round(seconds, 1),
+        "chars_per_s": round(version["characters"] / seconds),
+        "documents": version["documents"],
+        "characters": version["characters"],
         "peak_rss_mib": round(max(peak, before) / 1024) if peak > before else None,
-        "index_mib": round(folder_bytes(settings.index_dir) / 2**20, 1), "output": done.stdout.strip(),
+        "index_mib": round(folder_bytes(settings.index_dir) / 2**20, 1),
+        "output": done.stdout.strip(),
     }
 
 
-def library_latency(index_dir: Path, queries: list[BenchQuery], warmup: list[BenchQuery],
-                    read_ahead: bool = True) -> dict:
+def library_latency(
+    index_dir: Path, queries: list[BenchQuery], warmup: list[BenchQuery], read_ahead: bool = True
+) -> dict:
     """Time SearchIndex.search for each query once (no query repeats, so no result is cached);
     with read_ahead, first read the commonest terms as the web app does when an index opens."""
     index = SearchIndex(index_dir)
@@ -127,8 +136,10 @@ def recall(index_dir: Path, queries: list[BenchQuery], oracle: SubstringOracle) 
         row[1] += len(expected)
         row[2] += len(found - expected)
     index.close()
-    return {label: {"found": f, "expected": e, "recall": round(f / e, 4) if e else None, "beyond_substring": b}
-            for label, (f, e, b) in sums.items()}
+    return {
+        label: {"found": f, "expected": e, "recall": round(f / e, 4) if e else None, "beyond_substring": b}
+        for label, (f, e, b) in sums.items()
+    }
 
 
 def replicate(meetings: list, factor: int):
@@ -139,8 +150,12 @@ def replicate(meetings: list, factor: int):
         yield meeting
         for copy in range(1, factor):
             mid = f"{meeting.id}x{copy}"
-            yield replace(meeting, id=mid, url=f"{meeting.url}#copy{copy}",
-                          utterances=[replace(u, meeting_id=mid) for u in meeting.utterances])
+            yield replace(
+                meeting,
+                id=mid,
+                url=f"{meeting.url}#copy{copy}",
+                utterances=[replace(u, meeting_id=mid) for u in meeting.utterances],
+            )
 
 
 def main() -> None:
@@ -153,8 +168,12 @@ def main() -> None:
     parser.add_argument("--data-dir", help="use (and keep) this data folder; its index is reused if present")
     parser.add_argument("--procs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--janome-sample", type=float, default=1.0,
-                        help="share of the texts the raw Janome rates are measured on (a rate per character)")
+    parser.add_argument(
+        "--janome-sample",
+        type=float,
+        default=1.0,
+        help="share of the texts the raw Janome rates are measured on (a rate per character)",
+    )
     parser.add_argument("--smoke", action="store_true", help="8 meetings, 5 queries per kind, scale 1 2")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
@@ -168,28 +187,41 @@ def main() -> None:
         if args.limit and len(meetings) >= args.limit:
             break
     # (key, date, text, role, committee) of every document the index holds
-    docs = [((m.id, d["seq"]), d["date"], d["text"], d["role"], d["committee"])
-            for m in meetings for d in meeting_documents(m)]
+    docs = [
+        ((m.id, d["seq"]), d["date"], d["text"], d["role"], d["committee"])
+        for m in meetings
+        for d in meeting_documents(m)
+    ]
     texts = [text for (_, seq), _, text, *_ in docs if seq > 0]
     report: dict = {
         "machine": {"cpu_count": os.cpu_count(), "python": sys.version.split()[0]},
-        "corpus": {"meetings": len(meetings), "documents": len(docs), "characters": sum(len(d[2]) for d in docs),
-                   "load_seconds": round(time.perf_counter() - started, 1)},
+        "corpus": {
+            "meetings": len(meetings),
+            "documents": len(docs),
+            "characters": sum(len(d[2]) for d in docs),
+            "load_seconds": round(time.perf_counter() - started, 1),
+        },
     }
     print(f"{len(meetings)} meetings, {len(docs)} documents, {report['corpus']['characters']:,} characters")
     queries = make_queries(texts, [m.date for m in meetings if m.date], args.queries)
     warmup = make_queries(texts, [m.date for m in meetings if m.date], 5, seed=99)
-    report["queries"] = {label: sum(q.label == label for q in queries) for label in dict.fromkeys(q.label for q in queries)}
+    report["queries"] = {
+        label: sum(q.label == label for q in queries) for label in dict.fromkeys(q.label for q in queries)
+    }
 
     own = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="minutes-bench-"))
     settings = Settings(own.resolve())
     try:
         if "throughput" in args.sections:
-            sample = texts[::max(1, round(1 / args.janome_sample))] if args.janome_sample < 1 else texts
+            sample = texts[:: max(1, round(1 / args.janome_sample))] if args.janome_sample < 1 else texts
             one = janome_throughput(sample, 1)
             every = janome_throughput(sample, args.procs) if args.procs > 1 else one
-            report["janome"] = {"one_process_chars_per_s": round(one), "all_cores_chars_per_s": round(every),
-                                "procs": args.procs, "sample_characters": sum(map(len, sample))}
+            report["janome"] = {
+                "one_process_chars_per_s": round(one),
+                "all_cores_chars_per_s": round(every),
+                "procs": args.procs,
+                "sample_characters": sum(map(len, sample)),
+            }
             print(f"raw Janome: {one:,.0f} chars/s on one process, {every:,.0f} on {args.procs}")
         has_index = any(settings.index_dir.glob("gen-*/VERSION.json"))
         if "index" in args.sections or not has_index:
@@ -201,7 +233,8 @@ def main() -> None:
             report["index"] = build_with_cli(settings, args.procs)
             if "janome" in report:
                 report["index"]["ratio_to_janome_all_cores"] = round(
-                    report["index"]["chars_per_s"] / report["janome"]["all_cores_chars_per_s"], 3)
+                    report["index"]["chars_per_s"] / report["janome"]["all_cores_chars_per_s"], 3
+                )
             print(f"minutes index: {report['index']}")
         report["index_mib"] = round(folder_bytes(settings.index_dir) / 2**20, 1)
         if "library" in args.sections:
@@ -267,8 +300,14 @@ def memoise_janome():
     return undo
 
 
-def scaling(meetings: list, factors: list[int], queries: list[BenchQuery], warmup: list[BenchQuery],
-            procs: int, index_1x: Path | None = None) -> dict:
+def scaling(
+    meetings: list,
+    factors: list[int],
+    queries: list[BenchQuery],
+    warmup: list[BenchQuery],
+    procs: int,
+    index_1x: Path | None = None,
+) -> dict:
     """Build the corpus replicated factor times and measure library latency on each (a third of the
     queries). The copies' texts repeat, so Janome's results are reused while building: the build
     times here are not indexing throughput."""
@@ -289,12 +328,18 @@ def scaling(meetings: list, factors: list[int], queries: list[BenchQuery], warmu
                 postings.CACHE = postings.SegmentCache()
                 latency = library_latency(index_dir, sample, warmup)
                 documents = json.loads(next(index_dir.glob("gen-*/VERSION.json")).read_text())["documents"]
-                curve[f"{factor}x"] = {"documents": documents, "build_seconds": seconds,
-                                       "index_mib": round(folder_bytes(index_dir) / 2**20, 1),
-                                       "latency": latency,
-                                       "worst_p95_ms": max(v["p95_ms"] for v in latency.values())}
-            print(f"scale {factor}x: {curve[f'{factor}x']['documents']} documents, "
-                  f"worst p95 {curve[f'{factor}x']['worst_p95_ms']} ms", flush=True)
+                curve[f"{factor}x"] = {
+                    "documents": documents,
+                    "build_seconds": seconds,
+                    "index_mib": round(folder_bytes(index_dir) / 2**20, 1),
+                    "latency": latency,
+                    "worst_p95_ms": max(v["p95_ms"] for v in latency.values()),
+                }
+            print(
+                f"scale {factor}x: {curve[f'{factor}x']['documents']} documents, "
+                f"worst p95 {curve[f'{factor}x']['worst_p95_ms']} ms",
+                flush=True,
+            )
     finally:
         undo()
     over = [name for name, row in curve.items() if row["worst_p95_ms"] > 100]
@@ -306,12 +351,18 @@ def print_table(report: dict) -> None:
     """Print the latency table (p50 / p95 / p99 ms) with the other engines' p95 and our ratio to them."""
     library = report.get("library", {})
     engines = [name for name in ("fts5", "groonga") if "latency" in report.get(name, {})]
-    header = ["kind", "library p50/p95/p99", "cold p50/p95"] + (["http / p50/p95", "api p50/p95"] if "http" in report else [])
+    header = ["kind", "library p50/p95/p99", "cold p50/p95"] + (
+        ["http / p50/p95", "api p50/p95"] if "http" in report else []
+    )
     header += [f"{name} p95 (ours÷theirs)" for name in engines] + (["recall"] if "recall" in report else [])
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for label, row in library.items():
         cold = report.get("library_cold", {}).get(label, {})
-        cells = [label, f"{row['p50_ms']} / {row['p95_ms']} / {row['p99_ms']}", f"{cold.get('p50_ms')} / {cold.get('p95_ms')}"]
+        cells = [
+            label,
+            f"{row['p50_ms']} / {row['p95_ms']} / {row['p99_ms']}",
+            f"{cold.get('p50_ms')} / {cold.get('p95_ms')}",
+        ]
         if "http" in report:
             for target in ("page", "api"):
                 h = report["http"][target].get(label, {})
@@ -325,14 +376,22 @@ def print_table(report: dict) -> None:
         print("| " + " | ".join(cells) + " |")
     if "index" in report:
         i = report["index"]
-        print(f"\nindex: {i['seconds']} s, {i['chars_per_s']:,} chars/s, ratio to raw Janome on all cores "
-              f"{i.get('ratio_to_janome_all_cores')}, peak {i['peak_rss_mib']} MiB, size {i['index_mib']} MiB")
+        print(
+            f"\nindex: {i['seconds']} s, {i['chars_per_s']:,} chars/s, ratio to raw Janome on all cores "
+            f"{i.get('ratio_to_janome_all_cores')}, peak {i['peak_rss_mib']} MiB, size {i['index_mib']} MiB"
+        )
     if "http" in report:
         print(f"web process peak memory: {report['http']['peak_rss_mib']} MiB")
     if "scale" in report:
-        print("scale: " + ", ".join(f"{k} {v['documents']} docs p95≤{v['worst_p95_ms']} ms"
-                                    for k, v in report["scale"].items() if isinstance(v, dict))
-              + f"; first over 100 ms: {report['scale']['first_over_100ms']}")
+        print(
+            "scale: "
+            + ", ".join(
+                f"{k} {v['documents']} docs p95≤{v['worst_p95_ms']} ms"
+                for k, v in report["scale"].items()
+                if isinstance(v, dict)
+            )
+            + f"; first over 100 ms: {report['scale']['first_over_100ms']}"
+        )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,10 @@ def build_site(pages: int, per_listing: int) -> dict[str, bytes]:
         site[f"/kaigi/p{n:05d}.html"] = body
     listings = (pages + per_listing - 1) // per_listing
     for i in range(1, listings + 1):
-        links = "".join(f'<li><a href="p{n:05d}.html">{n}</a></li>'
-                        for n in range((i - 1) * per_listing + 1, min(i * per_listing, pages) + 1))
+        links = "".join(
+            f'<li><a href="p{n:05d}.html">{n}</a></li>'
+            for n in range((i - 1) * per_listing + 1, min(i * per_listing, pages) + 1)
+        )
         nav = f'<a href="list{i + 1}.html">次へ</a>' if i < listings else ""
         site[f"/kaigi/list{i}.html"] = f"<html><body><ul>{links}</ul>{nav}</body></html>".encode()
     return site
@@ -82,9 +84,15 @@ def main() -> None:
     site = build_site(args.pages, args.per_listing)
     server = serve(site)
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    profile = SiteProfile(name="bench", start_urls=[base + "/kaigi/list1.html"], allowed_hosts=["127.0.0.1"],
-                          listing_patterns=[r"/kaigi/list\d+\.html$"], minutes_patterns=[r"/kaigi/p\d+\.html$"],
-                          delay_seconds=0, max_pages=100_000)
+    profile = SiteProfile(
+        name="bench",
+        start_urls=[base + "/kaigi/list1.html"],
+        allowed_hosts=["127.0.0.1"],
+        listing_patterns=[r"/kaigi/list\d+\.html$"],
+        minutes_patterns=[r"/kaigi/p\d+\.html$"],
+        delay_seconds=0,
+        max_pages=100_000,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(Path(tmp))
         started = time.perf_counter()
@@ -96,10 +104,14 @@ def main() -> None:
     server.shutdown()
     requests = len(site) - 1
     print(f"site: {args.pages} minutes pages + {requests - args.pages} listing pages on {base}")
-    print(f"full crawl: {full.fetched} fetched, {full.parsed} parsed, {len(full.failed)} failed, "
-          f"{full_seconds:.2f}s = {full.fetched / full_seconds:.1f} pages/s")
-    print(f"unchanged re-crawl: {again.not_modified} not modified, {again.parsed} parsed, "
-          f"{again_seconds:.2f}s = {again_seconds / full_seconds:.2f} of the full crawl")
+    print(
+        f"full crawl: {full.fetched} fetched, {full.parsed} parsed, {len(full.failed)} failed, "
+        f"{full_seconds:.2f}s = {full.fetched / full_seconds:.1f} pages/s"
+    )
+    print(
+        f"unchanged re-crawl: {again.not_modified} not modified, {again.parsed} parsed, "
+        f"{again_seconds:.2f}s = {again_seconds / full_seconds:.2f} of the full crawl"
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,8 @@ class Fts5:
         """)
         self.db.executemany(
             "INSERT INTO docs(meeting_id, seq, date, year, role, committee, text) VALUES (?,?,?,?,?,?,?)",
-            ((key[0], key[1], day, day[:4], role, committee, fold(text))
-             for key, day, text, role, committee in docs))
+            ((key[0], key[1], day, day[:4], role, committee, fold(text)) for key, day, text, role, committee in docs),
+        )
         self.db.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
         self.db.commit()
         self.build_seconds = round(time.perf_counter() - started, 1)
@@ -98,27 +98,36 @@ class Groonga:
         started = time.perf_counter()
         db = folder / "groonga" / "db"
         db.parent.mkdir()
-        rows = [{"text": text, "date": day, "year": day[:4], "role": role, "committee": committee}
-                for key, day, text, role, committee in docs]
-        commands = "\n".join([
-            "table_create Docs TABLE_NO_KEY",
-            "column_create Docs text COLUMN_SCALAR LongText",
-            "column_create Docs date COLUMN_SCALAR ShortText",
-            "column_create Docs year COLUMN_SCALAR ShortText",
-            "column_create Docs role COLUMN_SCALAR ShortText",
-            "column_create Docs committee COLUMN_SCALAR ShortText",
-            "load --table Docs",
-            json.dumps(rows, ensure_ascii=False),
-            "table_create Terms TABLE_PAT_KEY ShortText --default_tokenizer TokenMecab --normalizer NormalizerAuto",
-            "column_create Terms docs_text COLUMN_INDEX|WITH_POSITION Docs text",
-            "table_create Dates TABLE_PAT_KEY ShortText",
-            "column_create Dates docs_date COLUMN_INDEX Docs date",
-        ]) + "\n"
+        rows = [
+            {"text": text, "date": day, "year": day[:4], "role": role, "committee": committee}
+            for key, day, text, role, committee in docs
+        ]
+        commands = (
+            "\n".join(
+                [
+                    "table_create Docs TABLE_NO_KEY",
+                    "column_create Docs text COLUMN_SCALAR LongText",
+                    "column_create Docs date COLUMN_SCALAR ShortText",
+                    "column_create Docs year COLUMN_SCALAR ShortText",
+                    "column_create Docs role COLUMN_SCALAR ShortText",
+                    "column_create Docs committee COLUMN_SCALAR ShortText",
+                    "load --table Docs",
+                    json.dumps(rows, ensure_ascii=False),
+                    "table_create Terms TABLE_PAT_KEY ShortText --default_tokenizer TokenMecab --normalizer NormalizerAuto",
+                    "column_create Terms docs_text COLUMN_INDEX|WITH_POSITION Docs text",
+                    "table_create Dates TABLE_PAT_KEY ShortText",
+                    "column_create Dates docs_date COLUMN_INDEX Docs date",
+                ]
+            )
+            + "\n"
+        )
         subprocess.run(["groonga", "-n", str(db)], input=commands.encode(), check=True, capture_output=True)
         port = free_port()
-        self.server = subprocess.Popen(["groonga", "-s", "--protocol", "http", "--bind-address", "127.0.0.1",
-                                        "--port", str(port), str(db)],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.server = subprocess.Popen(
+            ["groonga", "-s", "--protocol", "http", "--bind-address", "127.0.0.1", "--port", str(port), str(db)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.base = f"http://127.0.0.1:{port}/d/select?"
         for _ in range(300):
             try:
@@ -130,9 +139,16 @@ class Groonga:
 
     def search(self, query: BenchQuery) -> int:
         """Run one request; return the total."""
-        params = {"table": "Docs", "match_columns": "text", "query": query.q, "limit": 20,
-                  "output_columns": "_id,_score", "sort_keys": "-_score",
-                  "drilldown": "role,committee,year", "drilldown_limit": -1}
+        params = {
+            "table": "Docs",
+            "match_columns": "text",
+            "query": query.q,
+            "limit": 20,
+            "output_columns": "_id,_score",
+            "sort_keys": "-_score",
+            "drilldown": "role,committee,year",
+            "drilldown_limit": -1,
+        }
         if query.date_from:
             params["filter"] = f'date >= "{query.date_from.isoformat()}" && date <= "{query.date_until.isoformat()}"'
         answer = json.loads(urllib.request.urlopen(self.base + urllib.parse.urlencode(params), timeout=30).read())

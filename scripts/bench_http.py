@@ -42,8 +42,9 @@ def paths_for(query) -> tuple[str, str]:
     return "/?" + urllib.parse.urlencode(page), "/api/v1/search?" + urllib.parse.urlencode(api)
 
 
-def start_server(data_dir: Path, threads: int = 16, log=subprocess.DEVNULL,
-                 workers: int = 1) -> tuple[subprocess.Popen, str]:
+def start_server(
+    data_dir: Path, threads: int = 16, log=subprocess.DEVNULL, workers: int = 1
+) -> tuple[subprocess.Popen, str]:
     """Start the app over data_dir under waitress (one process), or gunicorn with `workers` processes
     of `threads` threads each; return the server process and its base url once it answers.
     Its log goes to `log` (a file: a pipe nobody reads fills up and stops the server mid-run)."""
@@ -51,11 +52,22 @@ def start_server(data_dir: Path, threads: int = 16, log=subprocess.DEVNULL,
     env = {**os.environ, "MINUTES_DATA_DIR": str(data_dir), "MINUTES_RATE_LIMIT_PER_MINUTE": "0"}
     port = free_port()
     if workers > 1:
-        command = [str(BIN / "gunicorn"), f"--bind=127.0.0.1:{port}", f"--workers={workers}",
-                   f"--threads={threads}", "--worker-class=gthread", "search_web:create_app()"]
+        command = [
+            str(BIN / "gunicorn"),
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--worker-class=gthread",
+            "search_web:create_app()",
+        ]
     else:
-        command = [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{port}", f"--threads={threads}",
-                   "--call", "search_web:create_app"]
+        command = [
+            str(BIN / "waitress-serve"),
+            f"--listen=127.0.0.1:{port}",
+            f"--threads={threads}",
+            "--call",
+            "search_web:create_app",
+        ]
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -102,7 +114,9 @@ def http_latency(data_dir: Path, queries: list, warmup: list) -> dict:
             timings: dict[str, list[float]] = {}
             for query in queries:
                 path = paths_for(query)[index]
-                seconds, _ = measure(lambda base=base, path=path: urllib.request.urlopen(base + path, timeout=60).read())
+                seconds, _ = measure(
+                    lambda base=base, path=path: urllib.request.urlopen(base + path, timeout=60).read()
+                )
                 timings.setdefault(query.label, []).append(seconds)
             report["peak_rss_mib"] = max(report["peak_rss_mib"], peak_rss_mib(server.pid))
         finally:

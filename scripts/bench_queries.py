@@ -57,16 +57,24 @@ def make_queries(texts: list[str], dates: list[date], per_kind: int, seed: int =
             if noun:
                 nouns[surface] = nouns.get(surface, 0) + 1
                 in_text.append(surface)
-            if pos.startswith("名詞") and not pos.startswith(("名詞,数", "名詞,非自立", "名詞,代名詞")) \
-                    and all(ch.isalpha() for ch in surface):
+            if (
+                pos.startswith("名詞")
+                and not pos.startswith(("名詞,数", "名詞,非自立", "名詞,代名詞"))
+                and all(ch.isalpha() for ch in surface)
+            ):
                 run.append(surface)
             else:
                 joined = "".join(run)
                 if len(run) >= 2 and 4 <= len(joined) <= 10:
                     compounds.add(joined)
                 run = []
-            if noun and n + 2 < len(tokens) and tokens[n + 1].surface in _PARTICLES \
-                    and tokens[n + 2].part_of_speech.startswith(_NOUN) and _is_word(tokens[n + 2].surface):
+            if (
+                noun
+                and n + 2 < len(tokens)
+                and tokens[n + 1].surface in _PARTICLES
+                and tokens[n + 2].part_of_speech.startswith(_NOUN)
+                and _is_word(tokens[n + 2].surface)
+            ):
                 phrases.add(surface + tokens[n + 1].surface + tokens[n + 2].surface)
         distinct = sorted(set(in_text))
         if len(distinct) >= 2:
@@ -108,5 +116,4 @@ class SubstringOracle:
         needles = [fold(w) for w in query.words]
         low = query.date_from.isoformat() if query.date_from else ""
         high = query.date_until.isoformat() if query.date_until else "9999"
-        return {key for key, day, text in self.docs
-                if low <= day <= high and all(n in text for n in needles)}
+        return {key for key, day, text in self.docs if low <= day <= high and all(n in text for n in needles)}

@@ -23,5 +23,8 @@ def percentile(sorted_values: list[float], p: float) -> float:
 def latency_summary(seconds: list[float]) -> dict:
     """Return count and p50/p95/p99/max in milliseconds."""
     ordered = sorted(seconds)
-    return {"n": len(ordered), **{f"p{p}_ms": round(percentile(ordered, p) * 1000, 2) for p in (50, 95, 99)},
-            "max_ms": round(ordered[-1] * 1000, 2) if ordered else None}
+    return {
+        "n": len(ordered),
+        **{f"p{p}_ms": round(percentile(ordered, p) * 1000, 2) for p in (50, 95, 99)},
+        "max_ms": round(ordered[-1] * 1000, 2) if ordered else None,
+    }

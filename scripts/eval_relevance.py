@@ -41,31 +41,56 @@ from indexer.text.normalize import fold_chars, normalize_text  # noqa: E402
 
 # (query, kind, oracle). kinds: compound, phrase, word, abbreviation, variant.
 QUERIES = [
-    ("豊洲市場", "compound", "substring"), ("築地市場", "compound", "substring"),
-    ("土壌汚染対策", "compound", "substring"), ("地下水モニタリング", "compound", "substring"),
-    ("盛り土", "compound", "substring"), ("専門家会議", "compound", "substring"),
-    ("技術会議", "compound", "substring"), ("首都直下地震", "compound", "substring"),
-    ("帰宅困難者", "compound", "substring"), ("防災対策", "compound", "substring"),
-    ("政治資金規正法", "compound", "substring"), ("政治改革", "compound", "substring"),
-    ("選択的夫婦別姓", "compound", "substring"), ("物価高", "compound", "substring"),
-    ("少子化対策", "compound", "substring"), ("能登半島地震", "compound", "substring"),
-    ("日米地位協定", "compound", "substring"), ("情報公開", "compound", "substring"),
-    ("受動喫煙", "compound", "substring"), ("組織委員会", "compound", "substring"),
-    ("競技会場", "compound", "substring"), ("新国立競技場", "compound", "substring"),
-    ("東日本大震災", "compound", "substring"), ("原子力発電所", "compound", "substring"),
-    ("再生可能エネルギー", "compound", "substring"), ("手元配布", "compound", "substring"),
-    ("高額療養費", "compound", "substring"), ("社会福祉法人", "compound", "substring"),
-    ("事業団", "compound", "substring"), ("卸売市場", "compound", "substring"),
-    ('"お手元に配付"', "phrase", "substring"), ('"御異議ありませんか"', "phrase", "substring"),
-    ('"政府参考人"', "phrase", "substring"), ('"質疑を終了"', "phrase", "substring"),
+    ("豊洲市場", "compound", "substring"),
+    ("築地市場", "compound", "substring"),
+    ("土壌汚染対策", "compound", "substring"),
+    ("地下水モニタリング", "compound", "substring"),
+    ("盛り土", "compound", "substring"),
+    ("専門家会議", "compound", "substring"),
+    ("技術会議", "compound", "substring"),
+    ("首都直下地震", "compound", "substring"),
+    ("帰宅困難者", "compound", "substring"),
+    ("防災対策", "compound", "substring"),
+    ("政治資金規正法", "compound", "substring"),
+    ("政治改革", "compound", "substring"),
+    ("選択的夫婦別姓", "compound", "substring"),
+    ("物価高", "compound", "substring"),
+    ("少子化対策", "compound", "substring"),
+    ("能登半島地震", "compound", "substring"),
+    ("日米地位協定", "compound", "substring"),
+    ("情報公開", "compound", "substring"),
+    ("受動喫煙", "compound", "substring"),
+    ("組織委員会", "compound", "substring"),
+    ("競技会場", "compound", "substring"),
+    ("新国立競技場", "compound", "substring"),
+    ("東日本大震災", "compound", "substring"),
+    ("原子力発電所", "compound", "substring"),
+    ("再生可能エネルギー", "compound", "substring"),
+    ("手元配布", "compound", "substring"),
+    ("高額療養費", "compound", "substring"),
+    ("社会福祉法人", "compound", "substring"),
+    ("事業団", "compound", "substring"),
+    ("卸売市場", "compound", "substring"),
+    ('"お手元に配付"', "phrase", "substring"),
+    ('"御異議ありませんか"', "phrase", "substring"),
+    ('"政府参考人"', "phrase", "substring"),
+    ('"質疑を終了"', "phrase", "substring"),
     ('"東京都の"', "phrase", "substring"),
-    ("京都", "word", "word"), ("地震", "word", "word"), ("予算", "word", "word"),
-    ("市場", "word", "word"), ("防衛", "word", "word"),
-    ("BCP", "abbreviation", "substring"), ("DX", "abbreviation", "substring"),
-    ("五輪", "abbreviation", "substring"), ("自民党", "abbreviation", "substring"),
-    ("コロナ", "abbreviation", "substring"), ("マイナンバー", "abbreviation", "substring"),
-    ("コンピューター", "variant", "substring"), ("サーバー", "variant", "substring"),
-    ("ＩＣＴ", "variant", "substring"), ("ｐｃｂ", "variant", "substring"),
+    ("京都", "word", "word"),
+    ("地震", "word", "word"),
+    ("予算", "word", "word"),
+    ("市場", "word", "word"),
+    ("防衛", "word", "word"),
+    ("BCP", "abbreviation", "substring"),
+    ("DX", "abbreviation", "substring"),
+    ("五輪", "abbreviation", "substring"),
+    ("自民党", "abbreviation", "substring"),
+    ("コロナ", "abbreviation", "substring"),
+    ("マイナンバー", "abbreviation", "substring"),
+    ("コンピューター", "variant", "substring"),
+    ("サーバー", "variant", "substring"),
+    ("ＩＣＴ", "variant", "substring"),
+    ("ｐｃｂ", "variant", "substring"),
 ]
 CONFIGS = {"janome": ("janome", False), "bigram": ("bigram", False), "final": ("final", True)}
 
@@ -165,11 +190,18 @@ def main() -> None:
         values = [r["configs"][config][metric] for r in rows if kind_filter(r) and r["relevant"]]
         return sum(values) / len(values) if values else float("nan")
 
-    groups = [("compound", lambda r: r["kind"] == "compound"), ("phrase", lambda r: r["kind"] == "phrase"),
-              ("word", lambda r: r["kind"] == "word"), ("abbreviation", lambda r: r["kind"] == "abbreviation"),
-              ("variant", lambda r: r["kind"] == "variant"), ("all", lambda r: True)]
-    print(f"\n{len(rows)} queries ({sum(1 for r in rows if r['relevant'])} with relevant utterances) "
-          f"over {len(docs)} documents\n")
+    groups = [
+        ("compound", lambda r: r["kind"] == "compound"),
+        ("phrase", lambda r: r["kind"] == "phrase"),
+        ("word", lambda r: r["kind"] == "word"),
+        ("abbreviation", lambda r: r["kind"] == "abbreviation"),
+        ("variant", lambda r: r["kind"] == "variant"),
+        ("all", lambda r: True),
+    ]
+    print(
+        f"\n{len(rows)} queries ({sum(1 for r in rows if r['relevant'])} with relevant utterances) "
+        f"over {len(docs)} documents\n"
+    )
     print("| kind | queries | " + " | ".join(f"{c} R / P / nDCG@10" for c in CONFIGS) + " |")
     print("|---|---|" + "---|" * len(CONFIGS))
     summary = {}
@@ -183,11 +215,12 @@ def main() -> None:
         print(f"| {label} | {count} | " + " | ".join(cells) + " |")
     print("\nper query (relevant; recall/precision per config):")
     for row in rows:
-        print(f"  {row['query']:<14} {row['kind']:<12} {row['relevant']:>5}  " + "  ".join(
-            f"{c}={v['recall']:.3f}/{v['precision']:.3f}" for c, v in row["configs"].items()))
+        print(
+            f"  {row['query']:<14} {row['kind']:<12} {row['relevant']:>5}  "
+            + "  ".join(f"{c}={v['recall']:.3f}/{v['precision']:.3f}" for c, v in row["configs"].items())
+        )
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps({"summary": summary, "queries": rows}, ensure_ascii=False,
-                                                   indent=1))
+        Path(args.json_path).write_text(json.dumps({"summary": summary, "queries": rows}, ensure_ascii=False, indent=1))
     if temp:
         temp.cleanup()
 

@@ -68,14 +68,17 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     data = work / "data" if args.data_dir is None else work
     config = work.parent / f"{work.name}-sites.toml"
-    config.write_text(f"""[[site]]
+    config.write_text(
+        f"""[[site]]
 name = "killtest"
 start_urls = ["{base}/kaigi/list1.html"]
 allowed_hosts = ["127.0.0.1"]
 listing_patterns = ['/kaigi/list\\d+\\.html$']
 minutes_patterns = ['/kaigi/p\\d+\\.html$']
 delay_seconds = 0.01
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     env = {**os.environ, "MINUTES_DATA_DIR": str(data)}
     started = time.monotonic()
     subprocess.run(reindex_command(config), env=env, cwd=ROOT, check=True, capture_output=True)

@@ -113,10 +113,16 @@ def main() -> None:
     parser.add_argument("--data-dir")
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--server-threads", type=int, default=16, help="worker threads (per process)")
-    parser.add_argument("--server-processes", type=int, default=1,
-                        help="1: waitress; more: gunicorn with that many worker processes")
-    parser.add_argument("--corpus-queries", type=int, default=0, metavar="N",
-                        help="draw N queries of each kind from ../shared/corpora instead of the fixed list")
+    parser.add_argument(
+        "--server-processes", type=int, default=1, help="1: waitress; more: gunicorn with that many worker processes"
+    )
+    parser.add_argument(
+        "--corpus-queries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="draw N queries of each kind from ../shared/corpora instead of the fixed list",
+    )
     args = parser.parse_args()
     if args.corpus_queries:
         QUERIES.clear()
@@ -181,22 +187,37 @@ def main() -> None:
     server.terminate()
     server.wait(timeout=10)
     server_log.close()
+
     def percentile(p: float, values: list[float] = latencies) -> float:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else float("nan")
 
     first, last = samples[0], samples[-1]
     report = {
-        "clients": args.clients, "seconds": round(elapsed, 1), "requests": len(latencies),
-        "requests_per_second": round(len(latencies) / elapsed, 1), "errors": len(errors),
-        "error_examples": errors[:20], "p50_ms": round(percentile(50), 1), "p95_ms": round(percentile(95), 1),
-        "p99_ms": round(percentile(99), 1), "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
-        "by_kind": {kind: {"requests": len(values), "p50_ms": round(percentile(50, values), 1),
-                           "p95_ms": round(percentile(95, values), 1), "p99_ms": round(percentile(99, values), 1)}
-                    for kind, values in sorted(by_kind.items())},
+        "clients": args.clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+        "errors": len(errors),
+        "error_examples": errors[:20],
+        "p50_ms": round(percentile(50), 1),
+        "p95_ms": round(percentile(95), 1),
+        "p99_ms": round(percentile(99), 1),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
+        "by_kind": {
+            kind: {
+                "requests": len(values),
+                "p50_ms": round(percentile(50, values), 1),
+                "p95_ms": round(percentile(95, values), 1),
+                "p99_ms": round(percentile(99, values), 1),
+            }
+            for kind, values in sorted(by_kind.items())
+        },
         "rss_kib": {"first": first[1], "last": last[1], "max": max(s[1] for s in samples)},
         "fds": {"first": first[2], "last": last[2], "max": max(s[2] for s in samples)},
-        "reindexes": reindexes, "reindex_started_at_s": reindex_times, "server_log": str(log_path),
+        "reindexes": reindexes,
+        "reindex_started_at_s": reindex_times,
+        "server_log": str(log_path),
     }
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.json_path:

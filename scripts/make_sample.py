@@ -137,9 +137,18 @@ TOPICS = {
 
 # (era year, month, day) per page; 平成 and 令和, several years for each committee.
 DATES = [
-    ("平成", 23, 8, 19), ("平成", 24, 2, 7), ("平成", 26, 5, 28), ("平成", 27, 11, 4),
-    ("平成", 29, 7, 12), ("平成", 30, 10, 3), ("令和", 1, 6, 20), ("令和", 2, 9, 15),
-    ("令和", 3, 12, 1), ("令和", 4, 3, 23), ("令和", 5, 8, 30), ("令和", 6, 1, 18),
+    ("平成", 23, 8, 19),
+    ("平成", 24, 2, 7),
+    ("平成", 26, 5, 28),
+    ("平成", 27, 11, 4),
+    ("平成", 29, 7, 12),
+    ("平成", 30, 10, 3),
+    ("令和", 1, 6, 20),
+    ("令和", 2, 9, 15),
+    ("令和", 3, 12, 1),
+    ("令和", 4, 3, 23),
+    ("令和", 5, 8, 30),
+    ("令和", 6, 1, 18),
     ("令和", 7, 4, 22),
 ]
 ERA_START = {"平成": 1988, "令和": 2018}
@@ -173,7 +182,9 @@ def weekday(era: str, year: int, month: int, day: int) -> str:
 
 
 def make_turns(topic: dict, rng: random.Random, names: list[str]) -> list[Turn]:
-    turns = [Turn("委員長", names[0], ["ただいまから会議を開会いたします。本日は事務局から説明を受けた後、質疑を行います。"])]
+    turns = [
+        Turn("委員長", names[0], ["ただいまから会議を開会いたします。本日は事務局から説明を受けた後、質疑を行います。"])
+    ]
     questions = rng.sample(topic["questions"], k=min(3, len(topic["questions"])))
     for question in questions:
         answer = topic["answers"][topic["questions"].index(question)]
@@ -209,38 +220,54 @@ def page_shell(title: str, canonical: str, body: str, charset: str = "utf-8") ->
 
 def layout_table(c: dict) -> str:
     """Header fields in a th/td table; role alone on its line, a <br> before the speech."""
-    rows = "".join(f"<tr><th scope=\"row\">{k}</th><td>{v}</td></tr>\n" for k, v in [
-        ("担当所属名", c["department"]), ("会議名", c["meeting_name"]),
-        ("日時", f"{c['date_text']}({c['weekday']}曜日){c['time_text']}"), ("場所", c["place"]),
-        ("議題", "<br>".join(f"{i}　{escape(a)}" for i, a in enumerate(c["agenda"], 1))),
-    ])
+    rows = "".join(
+        f'<tr><th scope="row">{k}</th><td>{v}</td></tr>\n'
+        for k, v in [
+            ("担当所属名", c["department"]),
+            ("会議名", c["meeting_name"]),
+            ("日時", f"{c['date_text']}({c['weekday']}曜日){c['time_text']}"),
+            ("場所", c["place"]),
+            ("議題", "<br>".join(f"{i}　{escape(a)}" for i, a in enumerate(c["agenda"], 1))),
+        ]
+    )
     record = ["<p>〇事務局から資料に基づき説明。</p>"]
     for turn in c["turns"]:
         record.append(f"<p>{turn.role}<br>{'<br>'.join(escape(s) for s in turn.sentences)}</p>")
-    return (f"<h1>{escape(c['title'])}</h1>\n<table class=\"kaigi\">\n{rows}</table>\n<h2>審議結果</h2>\n"
-            f"<p>1　{escape(c['agenda'][0])}</p>\n" + "\n".join(record))
+    return (
+        f'<h1>{escape(c["title"])}</h1>\n<table class="kaigi">\n{rows}</table>\n<h2>審議結果</h2>\n'
+        f"<p>1　{escape(c['agenda'][0])}</p>\n" + "\n".join(record)
+    )
 
 
 def layout_paragraphs(c: dict) -> str:
     """Header as "label：value" paragraphs; 【委員】 labels inline; a legend of labels."""
-    head = "\n".join(f"<p>{k}：{v}</p>" for k, v in [
-        ("担当所属名", c["department"]), ("会議名", c["meeting_name"]),
-        ("日時", f"{c['date_text']}　{c['time_text']}"), ("場所", c["place"]),
-    ])
+    head = "\n".join(
+        f"<p>{k}：{v}</p>"
+        for k, v in [
+            ("担当所属名", c["department"]),
+            ("会議名", c["meeting_name"]),
+            ("日時", f"{c['date_text']}　{c['time_text']}"),
+            ("場所", c["place"]),
+        ]
+    )
     agenda = "".join(f"<li>{escape(a)}</li>" for a in c["agenda"])
     record = ["<p>事務局(市)：事務局（みどり市" + escape(c["department"]) + "）</p>"]
     for turn in c["turns"]:
         role = "事務局(市)" if turn.role == "事務局" else turn.role
         record.append(f"<p>【{role}】{escape(''.join(turn.sentences))}</p>")
-    return (f"<h1>{escape(c['title'])}</h1>\n{head}\n<p>議題</p>\n<ul>{agenda}</ul>\n"
-            f"<h3>会議の経過</h3>\n" + "\n".join(record))
+    return f"<h1>{escape(c['title'])}</h1>\n{head}\n<p>議題</p>\n<ul>{agenda}</ul>\n<h3>会議の経過</h3>\n" + "\n".join(
+        record
+    )
 
 
 def layout_headings(c: dict) -> str:
     """Each header label is a heading with its value below; inline `委員：` and (会長) labels."""
     parts = [f"<h1>{escape(c['title'])}</h1>"]
-    for label, value in [("日時", f"{c['date_text']}　{c['time_text']}"), ("場所", c["place"]),
-                         ("担当所属名", c["department"])]:
+    for label, value in [
+        ("日時", f"{c['date_text']}　{c['time_text']}"),
+        ("場所", c["place"]),
+        ("担当所属名", c["department"]),
+    ]:
         parts.append(f"<h2>{label}</h2>\n<p>{value}</p>")
     parts.append("<h2>議題</h2>\n" + "".join(f"<p>({i}) {escape(a)}</p>" for i, a in enumerate(c["agenda"], 1)))
     parts.append("<h2>議事の経過</h2>")
@@ -266,9 +293,13 @@ def layout_council(c: dict) -> str:
     date_line = f"{era}{year_text}年{kanji_number(month)}月{kanji_number(day)}日（{c['weekday']}曜日）"
     names = c["names"]
     attendance = "<br>".join([f"委員長　{names[0]}　太郎君"] + [f"委員　{n}　一郎君" for n in names[1:4]])
-    lines = [f"<p>{date_line}</p>", "<p>第三委員会室</p>", "<p>午後一時開議</p>",
-             f"<p>出席委員　{kanji_number(len(names))}名<br>{attendance}</p>",
-             "<p>本日の会議に付した事件<br>" + "<br>".join(escape(a) for a in c["agenda"]) + "</p>"]
+    lines = [
+        f"<p>{date_line}</p>",
+        "<p>第三委員会室</p>",
+        "<p>午後一時開議</p>",
+        f"<p>出席委員　{kanji_number(len(names))}名<br>{attendance}</p>",
+        "<p>本日の会議に付した事件<br>" + "<br>".join(escape(a) for a in c["agenda"]) + "</p>",
+    ]
     for turn in c["turns"]:
         if turn is c["turns"][-1]:
             label = f"○委員長（{turn.name}太郎君）"
@@ -331,17 +362,29 @@ def build_pages() -> list[SamplePage]:
             names = rng.sample(SURNAMES, 5)
             turns = make_turns(topic, rng, names)
             full_name = committee if committee.startswith("防災") else f"みどり市{committee}"
-            title = (f"{full_name}速記録第{kanji_number(session)}号" if layout is layout_council
-                     else f"第{session}回{full_name}")
+            title = (
+                f"{full_name}速記録第{kanji_number(session)}号"
+                if layout is layout_council
+                else f"第{session}回{full_name}"
+            )
             start_hour = rng.choice([10, 13, 14, 15])
-            time_text = (f"午後{start_hour - 12}時～午後{start_hour - 12 + 1}時45分" if start_hour > 12
-                         else f"{start_hour}時00分～{start_hour + 1}時30分")
+            time_text = (
+                f"午後{start_hour - 12}時～午後{start_hour - 12 + 1}時45分"
+                if start_hour > 12
+                else f"{start_hour}時00分～{start_hour + 1}時30分"
+            )
             context = {
-                "title": title, "meeting_name": title, "department": topic["department"],
+                "title": title,
+                "meeting_name": title,
+                "department": topic["department"],
                 "date_text": f"{era_text(era, year)}{month}月{day}日",
-                "date_parts": (era, year, month, day), "weekday": weekday(era, year, month, day),
-                "time_text": time_text, "place": rng.choice(PLACES),
-                "agenda": rng.sample(topic["agenda"], k=2), "turns": turns, "names": names,
+                "date_parts": (era, year, month, day),
+                "weekday": weekday(era, year, month, day),
+                "time_text": time_text,
+                "place": rng.choice(PLACES),
+                "agenda": rng.sample(topic["agenda"], k=2),
+                "turns": turns,
+                "names": names,
             }
             body = layout(context)
             encoding = "utf-8"
@@ -350,12 +393,18 @@ def build_pages() -> list[SamplePage]:
             elif number == 9:
                 encoding = "euc-jp"
             canonical = f"{SITE}/shisei/kaigi/p{number:03d}.html"
-            pages.append(SamplePage(
-                name=f"p{number:03d}.html", html=page_shell(title, canonical, body, encoding),
-                encoding=encoding, layout=layout.__name__, title=title,
-                committee=full_name, date=f"{ERA_START[era] + year:04d}-{month:02d}-{day:02d}",
-                turns=turns,
-            ))
+            pages.append(
+                SamplePage(
+                    name=f"p{number:03d}.html",
+                    html=page_shell(title, canonical, body, encoding),
+                    encoding=encoding,
+                    layout=layout.__name__,
+                    title=title,
+                    committee=full_name,
+                    date=f"{ERA_START[era] + year:04d}-{month:02d}-{day:02d}",
+                    turns=turns,
+                )
+            )
     return pages
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from indexer.search.engine import SearchIndex
+from indexer.search.synonyms import Synonyms
 from indexer.settings import Settings
 from indexer.text.analysis import analyze
 from search_web.jsonsafe import SafeJSONProvider
@@ -40,8 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # and under load they time out (seen in the soak test).
     analyze("会議録")
     settings = Settings(Path(app.config["DATA_DIR"]).resolve())
-    app.extensions["minutes_search"] = SearchIndex(settings.index_dir, synonyms=settings.synonyms(),
-                                                   warm_ahead=bool(app.config["WARM_AHEAD"]))
+    app.extensions["minutes_search"] = SearchIndex(
+        settings.index_dir, synonyms=Synonyms.load(settings.synonyms_path), warm_ahead=bool(app.config["WARM_AHEAD"])
+    )
 
     from search_web import api, exports, safety, views
 

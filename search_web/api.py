@@ -15,8 +15,19 @@ from search_web.views import engine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-SEARCH_PARAMETERS = {"any", "speaker", "nameOfMeeting", "from", "until", "speakerRole", "startRecord",
-                     "maximumRecords", "recordPacking", "sort", "expand"}
+SEARCH_PARAMETERS = {
+    "any",
+    "speaker",
+    "nameOfMeeting",
+    "from",
+    "until",
+    "speakerRole",
+    "startRecord",
+    "maximumRecords",
+    "recordPacking",
+    "sort",
+    "expand",
+}
 MAX_RECORDS = 100
 
 
@@ -85,10 +96,18 @@ def _search_request() -> SearchRequest:
     start = _int("startRecord", 1, 1, 100_000)
     maximum = _int("maximumRecords", 30, 1, MAX_RECORDS)
     roles = [r for r in request.args.getlist("speakerRole") if r]
-    return SearchRequest(q=request.args.get("any", ""), speaker=request.args.get("speaker") or None,
-                         committee_like=request.args.get("nameOfMeeting") or None, roles=roles,
-                         date_from=_date("from"), date_until=_date("until"), sort=sort,
-                         offset=start - 1, limit=maximum, expand=expand == "true")
+    return SearchRequest(
+        q=request.args.get("any", ""),
+        speaker=request.args.get("speaker") or None,
+        committee_like=request.args.get("nameOfMeeting") or None,
+        roles=roles,
+        date_from=_date("from"),
+        date_until=_date("until"),
+        sort=sort,
+        offset=start - 1,
+        limit=maximum,
+        expand=expand == "true",
+    )
 
 
 def _permalink(meeting_id: str, seq: int | None = None) -> str:
@@ -98,8 +117,12 @@ def _permalink(meeting_id: str, seq: int | None = None) -> str:
 
 def _page(total: int, returned: int, start: int) -> dict:
     following = start + returned
-    return {"numberOfRecords": total, "numberOfReturn": returned, "startRecord": start,
-            "nextRecordPosition": following if following <= total else None}
+    return {
+        "numberOfRecords": total,
+        "numberOfReturn": returned,
+        "startRecord": start,
+        "nextRecordPosition": following if following <= total else None,
+    }
 
 
 @bp.route("/search")
@@ -110,11 +133,23 @@ def search():
         result = engine().search(req)
     except QueryError as error:
         raise ApiError(str(error), "any") from error
-    records = [{
-        "id": f"{h.meeting_id}:{h.seq}", "meeting_id": h.meeting_id, "seq": h.seq, "meeting": h.title,
-        "committee": h.committee, "date": h.date, "speaker": h.speaker, "role": h.role, "text": h.text,
-        "snippet": h.snippet, "permalink": _permalink(h.meeting_id, h.seq), "source_url": h.url,
-    } for h in result.hits]
+    records = [
+        {
+            "id": f"{h.meeting_id}:{h.seq}",
+            "meeting_id": h.meeting_id,
+            "seq": h.seq,
+            "meeting": h.title,
+            "committee": h.committee,
+            "date": h.date,
+            "speaker": h.speaker,
+            "role": h.role,
+            "text": h.text,
+            "snippet": h.snippet,
+            "permalink": _permalink(h.meeting_id, h.seq),
+            "source_url": h.url,
+        }
+        for h in result.hits
+    ]
     return jsonify({**_page(result.total, len(records), req.offset + 1), "records": records})
 
 
@@ -126,9 +161,18 @@ def meetings():
         total, groups = aggregates.grouped_by_meeting(engine(), req)
     except QueryError as error:
         raise ApiError(str(error), "any") from error
-    records = [{"meeting_id": g.meeting_id, "meeting": g.title, "committee": g.committee, "date": g.date,
-                "numberOfHits": g.hits, "permalink": _permalink(g.meeting_id), "source_url": g.url}
-               for g in groups]
+    records = [
+        {
+            "meeting_id": g.meeting_id,
+            "meeting": g.title,
+            "committee": g.committee,
+            "date": g.date,
+            "numberOfHits": g.hits,
+            "permalink": _permalink(g.meeting_id),
+            "source_url": g.url,
+        }
+        for g in groups
+    ]
     return jsonify({**_page(total, len(records), req.offset + 1), "records": records})
 
 
@@ -141,14 +185,28 @@ def meeting(meeting_id: str):
         raise ApiError(f"no meeting {meeting_id}", None, status=404)
     header = docs[0]
     details = header.get("meeting") or {}
-    return jsonify({
-        "meeting_id": meeting_id, "meeting": header.get("title"), "committee": header.get("committee"),
-        "date": header.get("date"), "source_url": header.get("url"), "permalink": _permalink(meeting_id),
-        **{k: details.get(k) for k in ("place", "department", "agenda", "start_time", "end_time")},
-        "utterances": [{"seq": d["seq"], "role": d.get("role") or None, "speaker": d.get("speaker") or None,
-                        "text": d["text"], "permalink": _permalink(meeting_id, d["seq"])}
-                       for d in docs if d["seq"] > 0],
-    })
+    return jsonify(
+        {
+            "meeting_id": meeting_id,
+            "meeting": header.get("title"),
+            "committee": header.get("committee"),
+            "date": header.get("date"),
+            "source_url": header.get("url"),
+            "permalink": _permalink(meeting_id),
+            **{k: details.get(k) for k in ("place", "department", "agenda", "start_time", "end_time")},
+            "utterances": [
+                {
+                    "seq": d["seq"],
+                    "role": d.get("role") or None,
+                    "speaker": d.get("speaker") or None,
+                    "text": d["text"],
+                    "permalink": _permalink(meeting_id, d["seq"]),
+                }
+                for d in docs
+                if d["seq"] > 0
+            ],
+        }
+    )
 
 
 @bp.route("/speakers")
@@ -158,10 +216,20 @@ def speakers():
     start = _int("startRecord", 1, 1, 1_000_000)
     maximum = _int("maximumRecords", 30, 1, MAX_RECORDS)
     listed = aggregates.speakers(engine(), request.args.get("name", ""))
-    page = listed[start - 1:start - 1 + maximum]
-    return jsonify({**_page(len(listed), len(page), start),
-                    "records": [{"speaker": name, "numberOfUtterances": count,
-                                 "url": url_for("search.speaker", name=name, _external=True)} for name, count in page]})
+    page = listed[start - 1 : start - 1 + maximum]
+    return jsonify(
+        {
+            **_page(len(listed), len(page), start),
+            "records": [
+                {
+                    "speaker": name,
+                    "numberOfUtterances": count,
+                    "url": url_for("search.speaker", name=name, _external=True),
+                }
+                for name, count in page
+            ],
+        }
+    )
 
 
 @bp.route("/facets")

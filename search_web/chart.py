@@ -15,11 +15,13 @@ def svg_bar_chart(data: dict[str, Counter], link_for, title: str, width: int = 7
     top = max((sum(c.values()) for c in data.values()), default=0) or 1
     left, bottom, plot_h = 40, 30, height - 60
     bar_w = max(4, min(48, (width - left - 10) // max(1, len(periods)) - 4))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-             f'viewBox="0 0 {width} {height}" width="100%" class="trend">',
-             f"<title>{escape(title)}</title>",
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="#999"/>',
-             f'<text x="{left - 6}" y="{height - bottom - plot_h + 4}" text-anchor="end" font-size="11">{top}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="100%" class="trend">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="#999"/>',
+        f'<text x="{left - 6}" y="{height - bottom - plot_h + 4}" text-anchor="end" font-size="11">{top}</text>',
+    ]
     for i, period in enumerate(periods):
         x = left + 4 + i * (bar_w + 4)
         y = height - bottom
@@ -30,18 +32,22 @@ def svg_bar_chart(data: dict[str, Counter], link_for, title: str, width: int = 7
             if not count:
                 continue
             h = count / top * plot_h
-            y -= h
+            y -= h  # type: ignore[assignment]  # bars stack in fractional pixels
             parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar_w}" height="{h:.1f}" fill="{colour[name]}"/>')
         parts.append("</g></a>")
         if len(periods) <= 24 or i % max(1, len(periods) // 12) == 0:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
-                         f'font-size="10">{escape(period)}</text>')
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
+                f'font-size="10">{escape(period)}</text>'
+            )
     if len(series) > 1 or (series and series[0]):
         x = left
         for name in series[:8]:
             label = name[:14]
-            parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour[name]}"/>'
-                         f'<text x="{x + 14}" y="13" font-size="10">{escape(label)}</text>')
+            parts.append(
+                f'<rect x="{x}" y="4" width="10" height="10" fill="{colour[name]}"/>'
+                f'<text x="{x + 14}" y="13" font-size="10">{escape(label)}</text>'
+            )
             x += 24 + 11 * len(label)
     parts.append("</svg>")
     return "".join(parts)

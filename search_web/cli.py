@@ -59,13 +59,13 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     for _url, reason in report.failed:
         click.echo(f"failed: {reason}", err=True)
     built = build_index(RecordStore(settings.records_dir), settings.index_dir)
-    click.echo(f"sample: {built.meetings} meetings, {built.documents - built.meetings} utterances "
-               f"indexed in {settings.data_dir}")
+    click.echo(
+        f"sample: {built.meetings} meetings, {built.documents - built.meetings} utterances "
+        f"indexed in {settings.data_dir}"
+    )
     if not no_serve:
         click.echo(f"open http://{host}:{port}/")
         ctx.invoke(serve, host=host, port=port)
-
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,13 +34,22 @@ def _rows(req: SearchRequest, cap: int):
         total = len(results) if scored >= cap else scored  # count exactly only when the cap cut
         for hit in results:
             doc = dict(hit)
-            yield total, {
-                "meeting_id": doc["meeting_id"], "seq": doc["seq"], "date": doc.get("date", ""),
-                "committee": doc.get("committee", ""), "title": doc.get("title", ""),
-                "role": doc.get("role") or "", "speaker": doc.get("speaker") or "", "text": doc.get("text", ""),
-                "permalink": url_for("search.meeting", meeting_id=doc["meeting_id"], _external=True) + f"#u{doc['seq']}",
-                "source_url": doc.get("url", ""),
-            }
+            yield (
+                total,
+                {
+                    "meeting_id": doc["meeting_id"],
+                    "seq": doc["seq"],
+                    "date": doc.get("date", ""),
+                    "committee": doc.get("committee", ""),
+                    "title": doc.get("title", ""),
+                    "role": doc.get("role") or "",
+                    "speaker": doc.get("speaker") or "",
+                    "text": doc.get("text", ""),
+                    "permalink": url_for("search.meeting", meeting_id=doc["meeting_id"], _external=True)
+                    + f"#u{doc['seq']}",
+                    "source_url": doc.get("url", ""),
+                },
+            )
 
 
 def _export_request() -> SearchRequest:
@@ -63,8 +72,11 @@ def _export(generate, mimetype: str, headers: dict | None = None):
         req = _export_request()
     except IndexUnavailable as error:
         return unavailable(error)
-    return Response(stream_with_context(generate(req, cap)), mimetype=mimetype,
-                    headers={**(headers or {}), "X-Export-Cap": str(cap)})
+    return Response(
+        stream_with_context(generate(req, cap)),
+        mimetype=mimetype,
+        headers={**(headers or {}), "X-Export-Cap": str(cap)},
+    )
 
 
 @bp.route("/export.csv")
@@ -88,8 +100,9 @@ def export_csv():
         if total > count:
             yield f"# truncated: {count} of {total} rows (the export cap is {cap}); narrow the search\r\n"
 
-    return _export(generate, "text/csv; charset=utf-8",
-                   {"Content-Disposition": "attachment; filename=minutes-export.csv"})
+    return _export(
+        generate, "text/csv; charset=utf-8", {"Content-Disposition": "attachment; filename=minutes-export.csv"}
+    )
 
 
 @bp.route("/export.json")
@@ -122,12 +135,30 @@ def feed():
         return unavailable(error)
     entries = []
     for hit in result.hits:
-        doc = {"meeting_id": hit.meeting_id, "seq": hit.seq, "committee": hit.committee, "date": hit.date,
-               "role": hit.role, "speaker": hit.speaker, "title": hit.title}
-        entries.append({"hit": hit, "citation": citation(doc),
-                        "link": url_for("search.meeting", meeting_id=hit.meeting_id, _external=True) + f"#u{hit.seq}"})
+        doc = {
+            "meeting_id": hit.meeting_id,
+            "seq": hit.seq,
+            "committee": hit.committee,
+            "date": hit.date,
+            "role": hit.role,
+            "speaker": hit.speaker,
+            "title": hit.title,
+        }
+        entries.append(
+            {
+                "hit": hit,
+                "citation": citation(doc),
+                "link": url_for("search.meeting", meeting_id=hit.meeting_id, _external=True) + f"#u{hit.seq}",
+            }
+        )
     updated = max((h.date for h in result.hits), default="") or datetime.now(UTC).date().isoformat()
-    xml = render_template("feed.xml", entries=entries, req=req, updated=updated,
-                          self_url=request.url, html_url=url_for("search.index", _external=True) +
-                          ("?" + request.query_string.decode() if request.query_string else ""))
+    xml = render_template(
+        "feed.xml",
+        entries=entries,
+        req=req,
+        updated=updated,
+        self_url=request.url,
+        html_url=url_for("search.index", _external=True)
+        + ("?" + request.query_string.decode() if request.query_string else ""),
+    )
     return Response(xml, mimetype="application/atom+xml")

@@ -11,39 +11,64 @@ def _param(name: str, description: str, schema: dict, example=None) -> dict:
 
 
 SEARCH_PARAMETERS = [
-    _param("any", "Words to find in one utterance; \"quoted\" is a phrase; OR, NOT/-, field:value.",
-           {"type": "string", "maxLength": 256}, "データセンター"),
+    _param(
+        "any",
+        'Words to find in one utterance; "quoted" is a phrase; OR, NOT/-, field:value.',
+        {"type": "string", "maxLength": 256},
+        "データセンター",
+    ),
     _param("speaker", "Part of the speaker's name (variant kanji folded).", {"type": "string"}, "山田"),
     _param("nameOfMeeting", "Part of the committee or meeting name.", {"type": "string"}, "委員会"),
     _param("from", "Earliest meeting date.", {"type": "string", "format": "date"}, "2015-01-01"),
     _param("until", "Latest meeting date.", {"type": "string", "format": "date"}, "2024-12-31"),
     _param("speakerRole", "Speaker role (repeatable): 委員, 委員長, 事務局, 部長 …", {"type": "string"}, "委員"),
-    _param("startRecord", "Position of the first record to return (from 1).",
-           {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}, 1),
-    _param("maximumRecords", "Records per response.",
-           {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}, 10),
+    _param(
+        "startRecord",
+        "Position of the first record to return (from 1).",
+        {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
+        1,
+    ),
+    _param(
+        "maximumRecords", "Records per response.", {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}, 10
+    ),
     _param("recordPacking", "Only json.", {"type": "string", "enum": ["json"], "default": "json"}, "json"),
-    _param("sort", "Order of records.", {"type": "string", "enum": ["relevance", "date_desc", "date_asc"],
-                                         "default": "relevance"}, "date_desc"),
-    _param("expand", "Add synonyms and abbreviations to the query.",
-           {"type": "string", "enum": ["true", "false"], "default": "true"}, "false"),
+    _param(
+        "sort",
+        "Order of records.",
+        {"type": "string", "enum": ["relevance", "date_desc", "date_asc"], "default": "relevance"},
+        "date_desc",
+    ),
+    _param(
+        "expand",
+        "Add synonyms and abbreviations to the query.",
+        {"type": "string", "enum": ["true", "false"], "default": "true"},
+        "false",
+    ),
 ]
 SPEAKER_PARAMETERS = [
     _param("name", "Part of the speaker's name.", {"type": "string"}, "山"),
-    SEARCH_PARAMETERS[6], SEARCH_PARAMETERS[7],
+    SEARCH_PARAMETERS[6],
+    SEARCH_PARAMETERS[7],
 ]
 
-_ERROR = {"description": "A parameter is wrong; the error names it.",
-          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ERROR = {
+    "description": "A parameter is wrong; the error names it.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 _PAGE_PROPERTIES = {
-    "numberOfRecords": {"type": "integer"}, "numberOfReturn": {"type": "integer"},
-    "startRecord": {"type": "integer"}, "nextRecordPosition": {"type": ["integer", "null"]},
+    "numberOfRecords": {"type": "integer"},
+    "numberOfReturn": {"type": "integer"},
+    "startRecord": {"type": "integer"},
+    "nextRecordPosition": {"type": ["integer", "null"]},
 }
 
 
 def _page_schema(record_ref: str) -> dict:
-    return {"type": "object", "required": list(_PAGE_PROPERTIES) + ["records"],
-            "properties": {**_PAGE_PROPERTIES, "records": {"type": "array", "items": {"$ref": record_ref}}}}
+    return {
+        "type": "object",
+        "required": list(_PAGE_PROPERTIES) + ["records"],
+        "properties": {**_PAGE_PROPERTIES, "records": {"type": "array", "items": {"$ref": record_ref}}},
+    }
 
 
 def _ok(schema: dict) -> dict:
@@ -55,58 +80,141 @@ def openapi_document(server_url: str) -> dict:
     nullable = {"type": ["string", "null"]}
     return {
         "openapi": "3.1.0",
-        "info": {"title": "minutes API", "version": "1.0.0",
-                 "description": "Search Japanese municipal meeting minutes. Parameter names follow the "
-                                "National Diet Library minutes API where they mean the same."},
+        "info": {
+            "title": "minutes API",
+            "version": "1.0.0",
+            "description": "Search Japanese municipal meeting minutes. Parameter names follow the "
+            "National Diet Library minutes API where they mean the same.",
+        },
         "servers": [{"url": server_url}],
         "paths": {
-            "/search": {"get": {"summary": "Search utterances", "operationId": "search",
-                                "parameters": SEARCH_PARAMETERS,
-                                "responses": {"200": _ok(_page_schema("#/components/schemas/Utterance")),
-                                              "400": _ERROR}}},
-            "/meetings": {"get": {"summary": "Search at meeting granularity", "operationId": "meetings",
-                                  "parameters": SEARCH_PARAMETERS,
-                                  "responses": {"200": _ok(_page_schema("#/components/schemas/MeetingHit")),
-                                                "400": _ERROR}}},
-            "/meetings/{meeting_id}": {"get": {
-                "summary": "One meeting with every utterance", "operationId": "meeting",
-                "parameters": [{"name": "meeting_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": _ok({"$ref": "#/components/schemas/Meeting"}),
-                              "404": {"description": "No such meeting",
-                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
-            "/speakers": {"get": {"summary": "Speakers and their utterance counts", "operationId": "speakers",
-                                  "parameters": SPEAKER_PARAMETERS,
-                                  "responses": {"200": _ok(_page_schema("#/components/schemas/Speaker")),
-                                                "400": _ERROR}}},
-            "/facets": {"get": {"summary": "Facet counts over every match", "operationId": "facets",
-                                "parameters": SEARCH_PARAMETERS,
-                                "responses": {"200": _ok({"type": "object", "required": ["numberOfRecords", "facets"],
-                                                          "properties": {"numberOfRecords": {"type": "integer"},
-                                                                         "facets": {"type": "object"}}}),
-                                              "400": _ERROR}}},
+            "/search": {
+                "get": {
+                    "summary": "Search utterances",
+                    "operationId": "search",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {"200": _ok(_page_schema("#/components/schemas/Utterance")), "400": _ERROR},
+                }
+            },
+            "/meetings": {
+                "get": {
+                    "summary": "Search at meeting granularity",
+                    "operationId": "meetings",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {"200": _ok(_page_schema("#/components/schemas/MeetingHit")), "400": _ERROR},
+                }
+            },
+            "/meetings/{meeting_id}": {
+                "get": {
+                    "summary": "One meeting with every utterance",
+                    "operationId": "meeting",
+                    "parameters": [
+                        {"name": "meeting_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _ok({"$ref": "#/components/schemas/Meeting"}),
+                        "404": {
+                            "description": "No such meeting",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        },
+                    },
+                }
+            },
+            "/speakers": {
+                "get": {
+                    "summary": "Speakers and their utterance counts",
+                    "operationId": "speakers",
+                    "parameters": SPEAKER_PARAMETERS,
+                    "responses": {"200": _ok(_page_schema("#/components/schemas/Speaker")), "400": _ERROR},
+                }
+            },
+            "/facets": {
+                "get": {
+                    "summary": "Facet counts over every match",
+                    "operationId": "facets",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {
+                        "200": _ok(
+                            {
+                                "type": "object",
+                                "required": ["numberOfRecords", "facets"],
+                                "properties": {"numberOfRecords": {"type": "integer"}, "facets": {"type": "object"}},
+                            }
+                        ),
+                        "400": _ERROR,
+                    },
+                }
+            },
         },
-        "components": {"schemas": {
-            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["message", "parameter"],
-                "properties": {"message": {"type": "string"}, "parameter": nullable}}}},
-            "Utterance": {"type": "object", "required": ["id", "meeting_id", "seq", "meeting", "committee", "date",
-                                                         "speaker", "role", "text", "permalink"],
-                          "properties": {"id": {"type": "string"}, "meeting_id": {"type": "string"},
-                                         "seq": {"type": "integer"}, "meeting": {"type": "string"},
-                                         "committee": {"type": "string"}, "date": {"type": "string"},
-                                         "speaker": nullable, "role": nullable, "text": {"type": "string"},
-                                         "snippet": {"type": "string"}, "permalink": {"type": "string"},
-                                         "source_url": {"type": "string"}}},
-            "MeetingHit": {"type": "object", "required": ["meeting_id", "meeting", "committee", "date",
-                                                          "numberOfHits", "permalink"],
-                           "properties": {"meeting_id": {"type": "string"}, "meeting": {"type": "string"},
-                                          "committee": {"type": "string"}, "date": {"type": "string"},
-                                          "numberOfHits": {"type": "integer"}, "permalink": {"type": "string"},
-                                          "source_url": {"type": "string"}}},
-            "Meeting": {"type": "object", "required": ["meeting_id", "meeting", "committee", "date", "utterances"],
-                        "properties": {"meeting_id": {"type": "string"}, "utterances": {"type": "array"}}},
-            "Speaker": {"type": "object", "required": ["speaker", "numberOfUtterances"],
-                        "properties": {"speaker": {"type": "string"}, "numberOfUtterances": {"type": "integer"},
-                                       "url": {"type": "string"}}},
-        }},
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["message", "parameter"],
+                            "properties": {"message": {"type": "string"}, "parameter": nullable},
+                        }
+                    },
+                },
+                "Utterance": {
+                    "type": "object",
+                    "required": [
+                        "id",
+                        "meeting_id",
+                        "seq",
+                        "meeting",
+                        "committee",
+                        "date",
+                        "speaker",
+                        "role",
+                        "text",
+                        "permalink",
+                    ],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "meeting_id": {"type": "string"},
+                        "seq": {"type": "integer"},
+                        "meeting": {"type": "string"},
+                        "committee": {"type": "string"},
+                        "date": {"type": "string"},
+                        "speaker": nullable,
+                        "role": nullable,
+                        "text": {"type": "string"},
+                        "snippet": {"type": "string"},
+                        "permalink": {"type": "string"},
+                        "source_url": {"type": "string"},
+                    },
+                },
+                "MeetingHit": {
+                    "type": "object",
+                    "required": ["meeting_id", "meeting", "committee", "date", "numberOfHits", "permalink"],
+                    "properties": {
+                        "meeting_id": {"type": "string"},
+                        "meeting": {"type": "string"},
+                        "committee": {"type": "string"},
+                        "date": {"type": "string"},
+                        "numberOfHits": {"type": "integer"},
+                        "permalink": {"type": "string"},
+                        "source_url": {"type": "string"},
+                    },
+                },
+                "Meeting": {
+                    "type": "object",
+                    "required": ["meeting_id", "meeting", "committee", "date", "utterances"],
+                    "properties": {"meeting_id": {"type": "string"}, "utterances": {"type": "array"}},
+                },
+                "Speaker": {
+                    "type": "object",
+                    "required": ["speaker", "numberOfUtterances"],
+                    "properties": {
+                        "speaker": {"type": "string"},
+                        "numberOfUtterances": {"type": "integer"},
+                        "url": {"type": "string"},
+                    },
+                },
+            }
+        },
     }

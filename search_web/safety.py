@@ -7,12 +7,14 @@ import threading
 import time
 import uuid
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 
 log = logging.getLogger("search_web")
 
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -91,6 +93,7 @@ def init_app(app: Flask) -> None:
 
 def _error(status: int, message: str):
     request_id = getattr(g, "request_id", "")
+    body: Response | str
     if request.path.startswith("/api/"):
         body = jsonify({"error": {"message": message, "parameter": None, "request_id": request_id}})
     else:

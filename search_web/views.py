@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -29,8 +31,9 @@ def engine() -> SearchIndex:
 
 def unavailable(error: Exception):
     """Answer with a friendly 503 page when no index can be opened."""
-    return render_template("error.html", message=f"検索インデックスを利用できません: {error}",
-                           request_id=getattr(g, "request_id", "")), 503
+    return render_template(
+        "error.html", message=f"検索インデックスを利用できません: {error}", request_id=getattr(g, "request_id", "")
+    ), 503
 
 
 def _with(args: MultiDict, **changes) -> str:
@@ -56,8 +59,18 @@ def index():
         page = 1
     view = args.get("view", "utterance")
     view = view if view in VIEWS else "utterance"
-    context = {"args": args, "error": None, "result": None, "facets": [], "pages": [], "page": page,
-               "view": view, "groups": None, "kwic": None, "chart": None}
+    context: dict[str, Any] = {
+        "args": args,
+        "error": None,
+        "result": None,
+        "facets": [],
+        "pages": [],
+        "page": page,
+        "view": view,
+        "groups": None,
+        "kwic": None,
+        "chart": None,
+    }
     try:
         req = search_request(args, offset=(page - 1) * page_size, limit=page_size)
     except ParamError as error:
@@ -73,8 +86,7 @@ def index():
             total, context["groups"] = aggregates.grouped_by_meeting(engine(), req)
             context["meeting_total"] = total
         elif view == "kwic":
-            context["kwic"] = [(hit, turns.kwic_lines(hit.text, result.parsed, spans=hit.spans))
-                               for hit in result.hits]
+            context["kwic"] = [(hit, turns.kwic_lines(hit.text, result.parsed, spans=hit.spans)) for hit in result.hits]
         context["chart"] = _chart(req, args)
     except QueryError as error:
         context["error"] = str(error)
@@ -82,8 +94,10 @@ def index():
     except IndexUnavailable as error:
         return unavailable(error)
     context["result"] = result
-    context["facets"] = [(name, FACET_LABELS[name], facet_items(args, name, result.facets[name]))
-                         for name in ("committee", "role", "year")]
+    context["facets"] = [
+        (name, FACET_LABELS[name], facet_items(args, name, result.facets[name]))
+        for name in ("committee", "role", "year")
+    ]
     context["pages"] = page_links(args, page, total, page_size)
     context["expand_toggle"] = toggle_url(args, "expand", "0")
     context["view_links"] = {v: _with(args, view=None if v == "utterance" else v) for v in VIEWS}
@@ -101,11 +115,18 @@ def _chart(req: SearchRequest, args: MultiDict) -> dict:
         return _with(args, year=when, view=args.get("view"))
 
     title = f"{'月' if period == 'month' else '年'}ごとの該当件数"
-    return {"svg": Markup(svg_bar_chart(data, link_for, title)) if data else None,
-            "period": period, "split": split,
-            "links": {"year": _with(args, period=None), "month": _with(args, period="month"),
-                      "none": _with(args, split=None), "committee": _with(args, split="committee"),
-                      "role": _with(args, split="role")}}
+    return {
+        "svg": Markup(svg_bar_chart(data, link_for, title)) if data else None,
+        "period": period,
+        "split": split,
+        "links": {
+            "year": _with(args, period=None),
+            "month": _with(args, period="month"),
+            "none": _with(args, split=None),
+            "committee": _with(args, split="committee"),
+            "role": _with(args, split="role"),
+        },
+    }
 
 
 @bp.route("/trend.svg")
@@ -133,8 +154,7 @@ def _parsed_or_none(q: str, expand: bool):
 
 def _marked(doc: dict, parsed) -> dict:
     spans = match_spans(doc["text"], parsed.patterns, parsed.substrings, doc.get("_tokens")) if parsed else []
-    return {**doc, "html": Markup(mark(doc["text"], spans)), "hit": bool(spans),
-            "citation": citation(doc)}
+    return {**doc, "html": Markup(mark(doc["text"], spans)), "hit": bool(spans), "citation": citation(doc)}
 
 
 def citation(doc: dict) -> str:
@@ -158,8 +178,14 @@ def meeting(meeting_id: str):
     parsed = _parsed_or_none(q, request.args.get("expand") != "0")
     utterances = [_marked(d, parsed) for d in docs if d["seq"] > 0]
     first = header or utterances[0]
-    return render_template("meeting.html", meeting=first, details=(header or {}).get("meeting") or {},
-                           utterances=utterances, q=q, meeting_id=meeting_id)
+    return render_template(
+        "meeting.html",
+        meeting=first,
+        details=(header or {}).get("meeting") or {},
+        utterances=utterances,
+        q=q,
+        meeting_id=meeting_id,
+    )
 
 
 @bp.route("/m/<meeting_id>/u/<int:seq>")
@@ -174,9 +200,14 @@ def utterance_context(meeting_id: str, seq: int):
     q = request.args.get("q", "")
     parsed = _parsed_or_none(q, request.args.get("expand") != "0")
     return render_template(
-        "context.html", meeting=found["meeting"], hit=_marked(found["hit"], parsed),
-        before=[_marked(d, parsed) for d in found["before"]], after=[_marked(d, parsed) for d in found["after"]],
-        answers=[_marked(d, parsed) for d in found["answers"]], q=q)
+        "context.html",
+        meeting=found["meeting"],
+        hit=_marked(found["hit"], parsed),
+        before=[_marked(d, parsed) for d in found["before"]],
+        after=[_marked(d, parsed) for d in found["after"]],
+        answers=[_marked(d, parsed) for d in found["answers"]],
+        q=q,
+    )
 
 
 @bp.route("/m/<meeting_id>/u/<int:seq>/cite.txt")
@@ -238,8 +269,10 @@ def sitemap():
 @bp.route("/robots.txt")
 def robots():
     """Point crawlers at the sitemap; keep them off exports, feeds and the API."""
-    body = ("User-agent: *\nDisallow: /export\nDisallow: /api/\nDisallow: /feed\n"
-            f"Sitemap: {url_for('search.sitemap', _external=True)}\n")
+    body = (
+        "User-agent: *\nDisallow: /export\nDisallow: /api/\nDisallow: /feed\n"
+        f"Sitemap: {url_for('search.sitemap', _external=True)}\n"
+    )
     return Response(body, mimetype="text/plain")
 
 

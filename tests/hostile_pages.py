@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import random
 
-GOOD_RECORD = ("<h1>第3回さくら市交通政策委員会</h1><p>日時：令和5年6月2日 午後2時から午後3時</p><h2>審議結果</h2>"
-               "<p>委員長<br>開会します。</p><p>委員<br>バス路線について伺います。</p>"
-               "<p>事務局<br>お答えします。</p>")
+GOOD_RECORD = (
+    "<h1>第3回さくら市交通政策委員会</h1><p>日時：令和5年6月2日 午後2時から午後3時</p><h2>審議結果</h2>"
+    "<p>委員長<br>開会します。</p><p>委員<br>バス路線について伺います。</p>"
+    "<p>事務局<br>お答えします。</p>"
+)
 
 
 def page(body: str, head: str = '<meta charset="utf-8">') -> str:
-    return f"<html><head>{head}<title>会議録</title></head><body><div id=\"main\">{body}</div></body></html>"
+    return f'<html><head>{head}<title>会議録</title></head><body><div id="main">{body}</div></body></html>'
 
 
 def hostile_pages() -> dict[str, bytes]:
@@ -36,28 +38,41 @@ def hostile_pages() -> dict[str, bytes]:
         "control-chars-ok": page(GOOD_RECORD).replace("開会", "\x01\x02開会\x1b"),
         "broken-entities-ok": page(GOOD_RECORD.replace("開会します", "開会&#xFFFFFFFF;&#0;&#xD800;&bogus;します")),
         "invalid-utf8-bytes-ok": page(GOOD_RECORD).encode().replace("開会".encode(), b"\xff\xfe\xfd" + "開会".encode()),
-        "script-heavy-ok": page("<script>var a='○山田委員長 偽の発言';</script>" * 500 + GOOD_RECORD +
-                                "<style>p{color:red}</style>" * 200 + "<noscript>○偽委員 偽</noscript>"),
+        "script-heavy-ok": page(
+            "<script>var a='○山田委員長 偽の発言';</script>" * 500
+            + GOOD_RECORD
+            + "<style>p{color:red}</style>" * 200
+            + "<noscript>○偽委員 偽</noscript>"
+        ),
         "comments-with-labels-ok": page("<!-- ○山田委員長 コメントの中 -->" + GOOD_RECORD + "<![CDATA[○偽委員 偽]]>"),
-        "duplicate-labels-ok": page("<p>日時：令和5年6月2日</p><p>日時：令和6年1月1日</p>" + GOOD_RECORD +
-                                    "<h2>審議結果</h2><p>委員<br>二つ目の審議結果です。</p>"),
+        "duplicate-labels-ok": page(
+            "<p>日時：令和5年6月2日</p><p>日時：令和6年1月1日</p>"
+            + GOOD_RECORD
+            + "<h2>審議結果</h2><p>委員<br>二つ目の審議結果です。</p>"
+        ),
         "labels-without-speech-ok": page(GOOD_RECORD + "<p>委員</p><p>委員長</p><p>事務局</p>" * 50),
         "speech-100k-chars-ok": page(GOOD_RECORD + "<p>委員<br>" + "あいうえお。" * 17_000 + "</p>"),
         "one-line-1mb-ok": page(GOOD_RECORD + "<p>委員<br>" + "x" * 1_000_000 + "</p>"),
-        "html-and-js-in-speech-ok": page(GOOD_RECORD + "<p>委員<br>&lt;script&gt;alert(1)&lt;/script&gt; と "
-                                         "&lt;img src=x onerror=alert(2)&gt; を引用します。</p>"),
+        "html-and-js-in-speech-ok": page(
+            GOOD_RECORD + "<p>委員<br>&lt;script&gt;alert(1)&lt;/script&gt; と "
+            "&lt;img src=x onerror=alert(2)&gt; を引用します。</p>"
+        ),
         "many-brs-ok": page(GOOD_RECORD + "<br>" * 50_000),
-        "table-10000-rows-ok": page(GOOD_RECORD + "<table>" + "<tr><td>委員</td><td>質問します。</td></tr>" * 10_000
-                                    + "</table>"),
-        "form-wraps-everything-ok": "<html><body><form id='aspnetForm'><div id='main'>" + GOOD_RECORD +
-                                    "</div></form></body></html>",
+        "table-10000-rows-ok": page(
+            GOOD_RECORD + "<table>" + "<tr><td>委員</td><td>質問します。</td></tr>" * 10_000 + "</table>"
+        ),
+        "form-wraps-everything-ok": "<html><body><form id='aspnetForm'><div id='main'>"
+        + GOOD_RECORD
+        + "</div></form></body></html>",
         "iframe-object-embed-ok": page("<iframe src='x'>○偽委員 偽</iframe><object>x</object>" + GOOD_RECORD),
-        "pre-with-tabs-ok": page("<h1>第1回さくら市公園審議会</h1><p>日時 令和4年4月4日</p><h2>会議録</h2>"
-                                 "<pre>○山田委員長\t開会します。\n○佐藤委員\t\t質問です。\r\n</pre>"),
+        "pre-with-tabs-ok": page(
+            "<h1>第1回さくら市公園審議会</h1><p>日時 令和4年4月4日</p><h2>会議録</h2>"
+            "<pre>○山田委員長\t開会します。\n○佐藤委員\t\t質問です。\r\n</pre>"
+        ),
         "empty": b"",
         "whitespace-only": b" \n\t\r\n ",
         "only-chrome": "<html><body><nav>くらし 防災</nav><div class='breadcrumb'>ホーム</div>"
-                       "<footer>お問い合わせ 市役所</footer></body></html>",
+        "<footer>お問い合わせ 市役所</footer></body></html>",
         "labels-only-no-date": page("<h2>審議結果</h2>" + "<p>○山田委員長</p>" * 100),
         "nonexistent-date": page(GOOD_RECORD.replace("令和5年6月2日", "平成31年2月30日")),
         "reiwa-zero": page(GOOD_RECORD.replace("令和5年6月2日", "令和0年6月2日")),

@@ -18,8 +18,10 @@ NOT_MINUTES = """<html><head><meta charset="utf-8"><title>お知らせ</title></
 
 def listing(links: list[str]) -> str:
     items = "".join(f'<li><a href="{href}">{href}</a></li>' for href in links)
-    return f'<html><head><meta charset="utf-8"></head><body><ul class="gnav"><li><a href="/about.html">市の紹介</a></li></ul>' \
-           f'<div id="main"><h1>附属機関等の会議録</h1><ul>{items}</ul></div></body></html>'
+    return (
+        f'<html><head><meta charset="utf-8"></head><body><ul class="gnav"><li><a href="/about.html">市の紹介</a></li></ul>'
+        f'<div id="main"><h1>附属機関等の会議録</h1><ul>{items}</ul></div></body></html>'
+    )
 
 
 class FakeCitySite:
@@ -53,11 +55,27 @@ class FakeCitySite:
         html = "text/html"
         self.pages = {
             "/robots.txt": (b"User-agent: *\nDisallow: /private/\n", "text/plain"),
-            "/kaigi/index.html": (listing([
-                "p1.html", "p2.html", "list2.html#top", "/private/p9.html", "p3.html", "p404.html",
-                "p500.html", "pslow.html", "pbig.html", "pnews.html", "/about.html",
-                "http://other.example.invalid/kaigi/p7.html", "mailto:kaigi@example.jp", "index.html",
-            ]).encode(), html + "; charset=utf-8"),
+            "/kaigi/index.html": (
+                listing(
+                    [
+                        "p1.html",
+                        "p2.html",
+                        "list2.html#top",
+                        "/private/p9.html",
+                        "p3.html",
+                        "p404.html",
+                        "p500.html",
+                        "pslow.html",
+                        "pbig.html",
+                        "pnews.html",
+                        "/about.html",
+                        "http://other.example.invalid/kaigi/p7.html",
+                        "mailto:kaigi@example.jp",
+                        "index.html",
+                    ]
+                ).encode(),
+                html + "; charset=utf-8",
+            ),
             "/kaigi/list2.html": (listing(["p4.html", "index.html", "p1.html"]).encode(), html),
             "/kaigi/p1.html": ((SAMPLE / "p001.html").read_bytes(), html + "; charset=utf-8"),
             "/kaigi/p2.html": ((SAMPLE / "p004.html").read_bytes(), html),  # Shift_JIS, declared by meta
@@ -69,13 +87,26 @@ class FakeCitySite:
             "/kaigi/pnews.html": (NOT_MINUTES.encode(), html),
             "/private/p9.html": ((SAMPLE / "p007.html").read_bytes(), html),
             "/about.html": (b"<html><body>about</body></html>", html),
-            "/kaigi/hostile-links.html": (listing([
-                "http://10.0.0.1/kaigi/p1.html", "http://192.168.1.1/kaigi/p2.html", "http://169.254.169.254/latest/",
-                "http://[::1]/kaigi/p3.html", "file:///etc/passwd", "ftp://127.0.0.1/kaigi/p4.html",
-                "gopher://127.0.0.1/", "data:text/html,<p>x</p>", "javascript:alert(1)",
-                "//evil.example/kaigi/p5.html", "http://127.0.0.1.evil.example/kaigi/p6.html",
-                "pendless.html", "private-redirect.html",
-            ]).encode(), html),
+            "/kaigi/hostile-links.html": (
+                listing(
+                    [
+                        "http://10.0.0.1/kaigi/p1.html",
+                        "http://192.168.1.1/kaigi/p2.html",
+                        "http://169.254.169.254/latest/",
+                        "http://[::1]/kaigi/p3.html",
+                        "file:///etc/passwd",
+                        "ftp://127.0.0.1/kaigi/p4.html",
+                        "gopher://127.0.0.1/",
+                        "data:text/html,<p>x</p>",
+                        "javascript:alert(1)",
+                        "//evil.example/kaigi/p5.html",
+                        "http://127.0.0.1.evil.example/kaigi/p6.html",
+                        "pendless.html",
+                        "private-redirect.html",
+                    ]
+                ).encode(),
+                html,
+            ),
         }
 
     def set_page(self, path: str, body: bytes) -> None:
@@ -145,8 +176,11 @@ class FakeCitySite:
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:
                     return self._send(304, headers={"ETag": etag})
-                self._send(200, body, {"Content-Type": content_type, "ETag": etag,
-                                       "Last-Modified": "Wed, 01 Oct 2025 00:00:00 GMT"})
+                self._send(
+                    200,
+                    body,
+                    {"Content-Type": content_type, "ETag": etag, "Last-Modified": "Wed, 01 Oct 2025 00:00:00 GMT"},
+                )
 
             def _endless(self):
                 """Stream a body that never ends (until the client hangs up)."""
@@ -170,12 +204,19 @@ class FakeCitySite:
                 records = site.api_records
                 if "nameOfMeeting" in query:
                     records = [r for r in records if query["nameOfMeeting"][0] in r["nameOfMeeting"]]
-                page = records[start - 1:start - 1 + maximum]
+                page = records[start - 1 : start - 1 + maximum]
                 following = start + len(page)
-                payload = {"numberOfRecords": len(records), "numberOfReturn": len(page), "startRecord": start,
-                           "nextRecordPosition": following if following <= len(records) else None,
-                           "speechRecord": page}
-                self._send(200, json.dumps(payload, ensure_ascii=False).encode(),
-                           {"Content-Type": "application/json; charset=utf-8"})
+                payload = {
+                    "numberOfRecords": len(records),
+                    "numberOfReturn": len(page),
+                    "startRecord": start,
+                    "nextRecordPosition": following if following <= len(records) else None,
+                    "speechRecord": page,
+                }
+                self._send(
+                    200,
+                    json.dumps(payload, ensure_ascii=False).encode(),
+                    {"Content-Type": "application/json; charset=utf-8"},
+                )
 
         return Handler

@@ -28,7 +28,7 @@ def test_dropped_words_still_advance_positions():
 def test_offsets_point_at_the_stored_characters():
     text = normalize_text("本日は、ＤＸ推進計画について")
     for token in analyze(text):
-        assert text[token.start:token.end] == token.surface
+        assert text[token.start : token.end] == token.surface
 
 
 def test_base_forms_for_verbs():

@@ -8,8 +8,14 @@ import pytest
 from indexer.search.engine import SearchRequest
 
 BAD_VALUES = {  # parameter: a value it must refuse
-    "from": "2020/01/01", "until": "yesterday", "startRecord": "0", "maximumRecords": "101",
-    "recordPacking": "xml", "sort": "random", "expand": "maybe", "any": '"unclosed',
+    "from": "2020/01/01",
+    "until": "yesterday",
+    "startRecord": "0",
+    "maximumRecords": "101",
+    "recordPacking": "xml",
+    "sort": "random",
+    "expand": "maybe",
+    "any": '"unclosed',
 }
 
 
@@ -66,8 +72,11 @@ def test_every_documented_error(client, spec):
         assert unknown.status_code == 400 and unknown.get_json()["error"]["parameter"] == "anyy"
     missing = client.get("/api/v1/meetings/nosuchmeeting")
     assert missing.status_code == 404
-    validate(spec, spec["paths"]["/meetings/{meeting_id}"]["get"]["responses"]["404"]["content"]
-             ["application/json"]["schema"], missing.get_json())
+    validate(
+        spec,
+        spec["paths"]["/meetings/{meeting_id}"]["get"]["responses"]["404"]["content"]["application/json"]["schema"],
+        missing.get_json(),
+    )
 
 
 def test_search_answers_like_the_ndl_api_and_pages(client, sample_search):
@@ -87,7 +96,7 @@ def test_search_answers_like_the_ndl_api_and_pages(client, sample_search):
 
 
 def test_search_filters_mean_what_the_ndl_names_say(client):
-    phrase = client.get('/api/v1/search', query_string={"any": '"防災センター"', "maximumRecords": 100}).get_json()
+    phrase = client.get("/api/v1/search", query_string={"any": '"防災センター"', "maximumRecords": 100}).get_json()
     assert phrase["records"] and all("防災センター" in r["text"] for r in phrase["records"])
     by_role = client.get("/api/v1/search?speakerRole=部長&maximumRecords=100").get_json()
     assert by_role["records"] and all(r["role"] == "部長" for r in by_role["records"])
@@ -108,7 +117,8 @@ def test_meeting_granularity_and_meeting_detail(client):
     assert sum(r["numberOfHits"] for r in meetings["records"]) == hits
     detail = client.get(f"/api/v1/meetings/{meetings['records'][0]['meeting_id']}").get_json()
     assert detail["utterances"] and [u["seq"] for u in detail["utterances"]] == list(
-        range(1, len(detail["utterances"]) + 1))
+        range(1, len(detail["utterances"]) + 1)
+    )
 
 
 def test_speakers_and_facets(client, sample_search):

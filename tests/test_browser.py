@@ -35,9 +35,18 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -109,9 +118,20 @@ def hostile_server(tmp_path_factory):
 
     data = tmp_path_factory.mktemp("hostile-browser")
     utterances = [Utterance("x1", i + 1, "委員", p, f"防災について {p} 以上です。") for i, p in enumerate(PAYLOADS)]
-    build_index([Meeting(id="x1", url="javascript:window.__xss=5", title=f"防災会議 {PAYLOADS[1]}",
-                         committee=PAYLOADS[0], date=date(2024, 1, 1), agenda=[PAYLOADS[3]],
-                         utterances=utterances)], data / "index")
+    build_index(
+        [
+            Meeting(
+                id="x1",
+                url="javascript:window.__xss=5",
+                title=f"防災会議 {PAYLOADS[1]}",
+                committee=PAYLOADS[0],
+                date=date(2024, 1, 1),
+                agenda=[PAYLOADS[3]],
+                utterances=utterances,
+            )
+        ],
+        data / "index",
+    )
     app = create_app({"DATA_DIR": str(data)})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -128,8 +148,15 @@ def test_script_payloads_in_pages_names_and_queries_never_run(browser, hostile_s
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    paths = ["/?q=防災", "/?q=防災&view=kwic", "/?q=防災&view=meeting", "/m/x1", "/m/x1/u/2", "/speakers",
-             "/meetings"] + ["/?q=" + quote(p) for p in PAYLOADS]
+    paths = [
+        "/?q=防災",
+        "/?q=防災&view=kwic",
+        "/?q=防災&view=meeting",
+        "/m/x1",
+        "/m/x1/u/2",
+        "/speakers",
+        "/meetings",
+    ] + ["/?q=" + quote(p) for p in PAYLOADS]
     for path in paths:
         page.goto(hostile_server + path)
         assert page.evaluate("typeof window.__xss") == "undefined", path

@@ -9,8 +9,19 @@ from click.testing import CliRunner
 from search_web.cli import main
 from tests.conftest import SAMPLE_DIR
 
-PARSE_KEYS = {"url", "title", "committee", "meeting_name", "date", "start_time", "end_time", "place",
-              "department", "agenda", "utterances"}
+PARSE_KEYS = {
+    "url",
+    "title",
+    "committee",
+    "meeting_name",
+    "date",
+    "start_time",
+    "end_time",
+    "place",
+    "department",
+    "agenda",
+    "utterances",
+}
 
 
 @pytest.fixture()
@@ -79,8 +90,17 @@ def test_index_then_search_json(runner, tmp_path):
     assert set(payload) == {"total", "hits", "facets"}
     assert set(payload["facets"]) == {"role", "committee", "year"}
     assert len(payload["hits"]) == 3 and payload["total"] > 3
-    assert set(payload["hits"][0]) == {"meeting_id", "seq", "role", "speaker", "committee", "date", "title",
-                                       "url", "snippet"}
+    assert set(payload["hits"][0]) == {
+        "meeting_id",
+        "seq",
+        "role",
+        "speaker",
+        "committee",
+        "date",
+        "title",
+        "url",
+        "snippet",
+    }
     assert sum(payload["facets"]["committee"].values()) == payload["total"]
     assert all("データセンター" in h["snippet"] for h in payload["hits"])
 
@@ -106,4 +126,7 @@ def test_analyze_prints_terms_positions_and_offsets(runner):
     result = runner.invoke(main, ["analyze", "データセンターの整備"])
     lines = [line.split("\t") for line in result.output.strip().split("\n")]
     assert [(t, p, span) for t, p, span, _pos in lines] == [
-        ("データ", "0", "0-3"), ("センタ", "1", "3-7"), ("整備", "3", "8-10")]
+        ("データ", "0", "0-3"),
+        ("センタ", "1", "3-7"),
+        ("整備", "3", "8-10"),
+    ]

@@ -41,23 +41,39 @@ def test_performance_benchmark_smoke_run(tmp_path):
     import json
 
     report = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--smoke", "--json", str(report)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--smoke", "--json", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "| noun |" in done.stdout
     figures = json.loads(report.read_text())
     for section in ("janome", "index", "library", "library_cold", "recall", "http", "fts5", "scale"):
         assert section in figures, section
-    assert set(figures["library"]) == {"noun", "compound", "phrase", "and",
-                                       "noun+date", "compound+date", "phrase+date", "and+date"}
+    assert set(figures["library"]) == {
+        "noun",
+        "compound",
+        "phrase",
+        "and",
+        "noun+date",
+        "compound+date",
+        "phrase+date",
+        "and+date",
+    }
     assert figures["index"]["ratio_to_janome_all_cores"] > 0
     assert "latency" in figures["groonga"] or "skipped" in figures["groonga"]
 
 
 def test_relevance_benchmark_smoke_run(tmp_path):
     report = tmp_path / "relevance.json"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "eval_relevance.py"), "--limit", "3",
-                           "--json", str(report)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "eval_relevance.py"), "--limit", "3", "--json", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "| all |" in done.stdout
     import json

@@ -20,8 +20,14 @@ from tests.conftest import ROOT
 
 def meeting(n: int) -> Meeting:
     mid = f"m{n:03d}"
-    return Meeting(id=mid, url=f"https://example.jp/{n}", title=f"第{n}回防災会議", committee="防災会議",
-                   date=date(2020, 1, n), utterances=[Utterance(mid, 1, "委員", None, f"防災訓練その{n}について")])
+    return Meeting(
+        id=mid,
+        url=f"https://example.jp/{n}",
+        title=f"第{n}回防災会議",
+        committee="防災会議",
+        date=date(2020, 1, n),
+        utterances=[Utterance(mid, 1, "委員", None, f"防災訓練その{n}について")],
+    )
 
 
 def meetings_served(index_dir) -> int:
@@ -118,8 +124,19 @@ def test_searches_running_while_reindexes_switch_generations_all_succeed(tmp_pat
 
 
 def _kill_loop(runs: int, tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "kill_loop.py"), "--runs", str(runs),
-                           "--data-dir", str(tmp_path / "data")], capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "kill_loop.py"),
+            "--runs",
+            str(runs),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{runs} kills survived" in done.stdout, done.stdout
     return done.stdout
@@ -134,15 +151,31 @@ def test_twenty_kills(tmp_path):
     _kill_loop(20, tmp_path)
 
 
-@pytest.mark.parametrize("server", [[], ["--server-processes", "2", "--server-threads", "2"]],
-                         ids=["waitress", "gunicorn-workers"])
+@pytest.mark.parametrize(
+    "server", [[], ["--server-processes", "2", "--server-threads", "2"]], ids=["waitress", "gunicorn-workers"]
+)
 def test_load_smoke_has_no_errors(tmp_path, server):
     import json
 
     report = tmp_path / "load.json"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load.py"), "--seconds", "3", "--clients", "4",
-                           "--reindex-every", "1.5", "--json", str(report), *server],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "load.py"),
+            "--seconds",
+            "3",
+            "--clients",
+            "4",
+            "--reindex-every",
+            "1.5",
+            "--json",
+            str(report),
+            *server,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(report.read_text())
     assert result["errors"] == 0 and result["requests"] > 0 and result["reindexes"] >= 1

@@ -28,10 +28,16 @@ DIET = ROOT.parent / "shared" / "corpora" / "diet"
 
 def profile_for(site: FakeCitySite, **overrides) -> SiteProfile:
     options = dict(
-        name="test", start_urls=[site.base + "/kaigi/index.html"], allowed_hosts=["127.0.0.1"],
+        name="test",
+        start_urls=[site.base + "/kaigi/index.html"],
+        allowed_hosts=["127.0.0.1"],
         listing_patterns=[r"/kaigi/(index|list\d+)\.html$"],
         minutes_patterns=[r"/kaigi/p[^/]*\.html$", r"/private/p\d+\.html$"],
-        delay_seconds=0, timeout_seconds=0.5, max_bytes=200_000, retries=1, backoff_seconds=0.01,
+        delay_seconds=0,
+        timeout_seconds=0.5,
+        max_bytes=200_000,
+        retries=1,
+        backoff_seconds=0.01,
     )
     options.update(overrides)
     return SiteProfile(**options)
@@ -132,8 +138,15 @@ def test_gone_pages_are_reported_and_kept_unless_the_profile_drops_them(site, tm
 def test_fetcher_waits_between_requests_and_honours_retry_after(site):
     slept = []
     clock = iter(range(1000))
-    fetcher = Fetcher(user_agent="t", allowed_hosts=["127.0.0.1"], delay_seconds=5.0, retries=2,
-                      backoff_seconds=0.5, sleep=slept.append, clock=lambda: next(clock) * 0.001)
+    fetcher = Fetcher(
+        user_agent="t",
+        allowed_hosts=["127.0.0.1"],
+        delay_seconds=5.0,
+        retries=2,
+        backoff_seconds=0.5,
+        sleep=slept.append,
+        clock=lambda: next(clock) * 0.001,
+    )
     site.set_page("/kaigi/p1.html", b"<html>1</html>")
     site.pages["/kaigi/p429.html"] = (b"<html>ok</html>", "text/html")
     assert fetcher.fetch(site.base + "/kaigi/p1.html").ok
@@ -157,9 +170,15 @@ def test_fetcher_sends_conditional_headers_and_refuses_off_site_redirects(site):
 def test_ndl_api_adapter_pages_through_a_fake_api(site, tmp_path):
     path = next(p for p in sorted(DIET.glob("*.json")) if p.stat().st_size < 100_000)
     site.api_records = diet_records([path])
-    profile = SiteProfile(name="ndl", kind="ndl", api_url=site.base + "/api/speech",
-                          allowed_hosts=["127.0.0.1"], delay_seconds=0, maximum_records=7,
-                          query={"from": "2025-01-01"})
+    profile = SiteProfile(
+        name="ndl",
+        kind="ndl",
+        api_url=site.base + "/api/speech",
+        allowed_hosts=["127.0.0.1"],
+        delay_seconds=0,
+        maximum_records=7,
+        query={"from": "2025-01-01"},
+    )
     settings = Settings(tmp_path)
     summary = crawl(settings, [profile])
     pages = -(-len(site.api_records) // 7)
@@ -191,13 +210,16 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path):
 def write_config(path, site: FakeCitySite, start: str, listing: str, minutes: str, **options) -> Path:
     """Write a one-site minutes.toml for the fake site; options are extra keys (numbers)."""
     extra = "".join(f"{key} = {value}\n" for key, value in options.items())
-    path.write_text(f"""[[site]]
+    path.write_text(
+        f"""[[site]]
 name = "test"
 start_urls = ["{site.base}{start}"]
 allowed_hosts = ["127.0.0.1"]
 listing_patterns = ['{listing}']
 minutes_patterns = ['{minutes}']
-{extra}""", encoding="utf-8")
+{extra}""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -206,48 +228,75 @@ def _cli(*args, env=None):
 
 
 def test_reindex_killed_part_way_leaves_the_old_index_and_the_next_run_completes(site, tmp_path):
-    config = write_config(tmp_path / "sites.toml", site, "/kaigi/index.html", r"/kaigi/(index|list\d+)\.html$",
-                          r"/kaigi/p[^/]*\.html$", delay_seconds=0.25, timeout_seconds=0.5, max_bytes=200000,
-                          retries=1, backoff_seconds=0.01)
+    config = write_config(
+        tmp_path / "sites.toml",
+        site,
+        "/kaigi/index.html",
+        r"/kaigi/(index|list\d+)\.html$",
+        r"/kaigi/p[^/]*\.html$",
+        delay_seconds=0.25,
+        timeout_seconds=0.5,
+        max_bytes=200000,
+        retries=1,
+        backoff_seconds=0.01,
+    )
     data = tmp_path / "data"
     env = {**os.environ, "MINUTES_DATA_DIR": str(data)}
-    done = subprocess.run(_cli("reindex", "--config", str(config)), env=env, capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        _cli("reindex", "--config", str(config)), env=env, capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert "utterances indexed" in done.stdout, done.stderr
     settings = Settings(data)
     old_generation = current_generation(settings.index_dir)
     old_total = search_total(settings, "会議")
     body = (SAMPLE / "p001.html").read_text(encoding="utf-8")
-    site.set_page("/kaigi/p1.html", body.replace("ただいまから会議を開会いたします。", "臨時の水道料金協議を始めます。").encode())
-    process = subprocess.Popen(_cli("reindex", "--config", str(config)), env=env, cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    site.set_page(
+        "/kaigi/p1.html", body.replace("ただいまから会議を開会いたします。", "臨時の水道料金協議を始めます。").encode()
+    )
+    process = subprocess.Popen(
+        _cli("reindex", "--config", str(config)), env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     time.sleep(1.0)  # part-way through the crawl (a request every 0.25 s)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
     assert current_generation(settings.index_dir) == old_generation
     assert search_total(settings, "会議") == old_total
-    again = subprocess.run(_cli("reindex", "--config", str(config)), env=env, capture_output=True, text=True,
-                           timeout=120, cwd=ROOT)
+    again = subprocess.run(
+        _cli("reindex", "--config", str(config)), env=env, capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert "utterances indexed" in again.stdout, again.stderr
     assert current_generation(settings.index_dir) != old_generation
     assert search_total(settings, "水道料金") == 1
 
 
 def test_nightly_script_logs_to_a_file_and_a_second_run_exits_at_once(site, tmp_path):
-    config = write_config(tmp_path / "sites.toml", site, "/kaigi/list2.html", r"/kaigi/list\d+\.html$",
-                          r"/kaigi/p4\.html$", delay_seconds=0)
+    config = write_config(
+        tmp_path / "sites.toml",
+        site,
+        "/kaigi/list2.html",
+        r"/kaigi/list\d+\.html$",
+        r"/kaigi/p4\.html$",
+        delay_seconds=0,
+    )
     data = tmp_path / "data"
-    env = {**os.environ, "MINUTES_DATA_DIR": str(data), "MINUTES_CONFIG": str(config),
-           "MINUTES_BIN": str(Path(sys.executable).parent / "minutes"), "MINUTES_KEEP": "2"}
-    done = subprocess.run([str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = {
+        **os.environ,
+        "MINUTES_DATA_DIR": str(data),
+        "MINUTES_CONFIG": str(config),
+        "MINUTES_BIN": str(Path(sys.executable).parent / "minutes"),
+        "MINUTES_KEEP": "2",
+    }
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     logs = list((data / "logs").glob("reindex-*.log"))
     assert len(logs) == 1 and "utterances indexed" in logs[0].read_text()
     with run_lock(Settings(data)):
-        blocked = subprocess.run([str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True,
-                                 text=True, timeout=120)
+        blocked = subprocess.run(
+            [str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True, text=True, timeout=120
+        )
     assert blocked.returncode == 75 and "another reindex is running" in blocked.stderr
     assert "another crawl or reindex is running" in logs[0].read_text()
 
@@ -255,18 +304,29 @@ def test_nightly_script_logs_to_a_file_and_a_second_run_exits_at_once(site, tmp_
 def test_crawler_never_leaves_the_allowed_hosts_and_bounds_every_response(site, tmp_path):
     import tracemalloc
 
-    profile = profile_for(site, start_urls=[site.base + "/kaigi/hostile-links.html"],
-                          listing_patterns=[r"/kaigi/hostile-links\.html$"],
-                          minutes_patterns=[r"/kaigi/p[^/]*\.html$"], max_bytes=1_000_000, timeout_seconds=5)
+    profile = profile_for(
+        site,
+        start_urls=[site.base + "/kaigi/hostile-links.html"],
+        listing_patterns=[r"/kaigi/hostile-links\.html$"],
+        minutes_patterns=[r"/kaigi/p[^/]*\.html$"],
+        max_bytes=1_000_000,
+        timeout_seconds=5,
+    )
     tracemalloc.start()
     summary = crawl(Settings(tmp_path), [profile])
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     refused = set(summary.refused)
-    for url in ("http://10.0.0.1/kaigi/p1.html", "http://192.168.1.1/kaigi/p2.html",
-                "http://169.254.169.254/latest/", "http://[::1]/kaigi/p3.html", "file:///etc/passwd",
-                "ftp://127.0.0.1/kaigi/p4.html", "http://evil.example/kaigi/p5.html",
-                "http://127.0.0.1.evil.example/kaigi/p6.html"):
+    for url in (
+        "http://10.0.0.1/kaigi/p1.html",
+        "http://192.168.1.1/kaigi/p2.html",
+        "http://169.254.169.254/latest/",
+        "http://[::1]/kaigi/p3.html",
+        "file:///etc/passwd",
+        "ftp://127.0.0.1/kaigi/p4.html",
+        "http://evil.example/kaigi/p5.html",
+        "http://127.0.0.1.evil.example/kaigi/p6.html",
+    ):
         assert url in refused, url
     assert any("10.0.0.1" in r and "redirect" in r for r in refused)  # the redirect to a private address
     reasons = " ".join(reason for _, reason in summary.failed)
@@ -277,8 +337,13 @@ def test_crawler_never_leaves_the_allowed_hosts_and_bounds_every_response(site, 
 
 
 def test_a_listing_that_links_to_itself_forever_ends(site, tmp_path):
-    profile = profile_for(site, start_urls=[site.base + "/kaigi/loop.html?n=0"],
-                          listing_patterns=[r"/kaigi/loop\.html"], minutes_patterns=[], max_pages=25)
+    profile = profile_for(
+        site,
+        start_urls=[site.base + "/kaigi/loop.html?n=0"],
+        listing_patterns=[r"/kaigi/loop\.html"],
+        minutes_patterns=[],
+        max_pages=25,
+    )
     started = time.monotonic()
     summary = crawl(Settings(tmp_path), [profile])
     assert site.count("/kaigi/loop.html") == 25  # each new ?n= is a new page; max_pages stops it
@@ -286,11 +351,26 @@ def test_a_listing_that_links_to_itself_forever_ends(site, tmp_path):
 
 
 def test_two_reindexes_started_together_one_runs_one_exits(site, tmp_path):
-    config = write_config(tmp_path / "sites.toml", site, "/kaigi/list2.html", r"/kaigi/list\d+\.html$",
-                          r"/kaigi/p4\.html$", delay_seconds=0.5)
+    config = write_config(
+        tmp_path / "sites.toml",
+        site,
+        "/kaigi/list2.html",
+        r"/kaigi/list\d+\.html$",
+        r"/kaigi/p4\.html$",
+        delay_seconds=0.5,
+    )
     env = {**os.environ, "MINUTES_DATA_DIR": str(tmp_path / "data")}
-    both = [subprocess.Popen(_cli("reindex", "--config", str(config)), env=env, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    both = [
+        subprocess.Popen(
+            _cli("reindex", "--config", str(config)),
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outcomes = sorted((p.wait(timeout=120), p.stderr.read()) for p in both)
     assert [code for code, _ in outcomes] == [0, 75]
     assert "another crawl or reindex is running" in outcomes[1][1]

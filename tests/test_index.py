@@ -20,9 +20,15 @@ from indexer.search.engine import SearchIndex, SearchRequest
 
 def meeting(n: int, text: str = "防災訓練について伺います。") -> Meeting:
     mid = f"m{n:03d}"
-    return Meeting(id=mid, url=f"https://example.jp/{n}", title=f"第{n}回防災会議", committee="防災会議",
-                   meeting_name=f"第{n}回防災会議", date=date(2020, 1, n),
-                   utterances=[Utterance(mid, 1, "委員", "山田", text)])
+    return Meeting(
+        id=mid,
+        url=f"https://example.jp/{n}",
+        title=f"第{n}回防災会議",
+        committee="防災会議",
+        meeting_name=f"第{n}回防災会議",
+        date=date(2020, 1, n),
+        utterances=[Utterance(mid, 1, "委員", "山田", text)],
+    )
 
 
 def test_build_writes_a_complete_generation_and_points_current_at_it(tmp_path):

@@ -52,15 +52,24 @@ def test_speakers_list_and_partial_name_filter(client, sample_search, documents)
 
 
 def test_answers_follow_a_question_until_the_next_member_speaks():
-    docs = [{"seq": 1, "role": "委員"}, {"seq": 2, "role": "委員長"}, {"seq": 3, "role": "部長"},
-            {"seq": 4, "role": "課長"}, {"seq": 5, "role": "委員"}, {"seq": 6, "role": "事務局"}]
+    docs = [
+        {"seq": 1, "role": "委員"},
+        {"seq": 2, "role": "委員長"},
+        {"seq": 3, "role": "部長"},
+        {"seq": 4, "role": "課長"},
+        {"seq": 5, "role": "委員"},
+        {"seq": 6, "role": "事務局"},
+    ]
     assert [d["seq"] for d in answers_to(docs, 0)] == [3, 4]
     assert answers_to(docs, 2) == []  # an answer has no answers
 
 
 def test_context_page_shows_neighbours_and_the_answer(client, documents):
-    question = next(d for d in documents if d["role"] == "委員" and "データセンター" in d["text"]
-                    and d["committee"] == "防災対策特別委員会")
+    question = next(
+        d
+        for d in documents
+        if d["role"] == "委員" and "データセンター" in d["text"] and d["committee"] == "防災対策特別委員会"
+    )
     meeting = [d for d in documents if d["meeting_id"] == question["meeting_id"] and d["seq"] > 0]
     answer = next(d for d in meeting if d["seq"] > question["seq"] and d["role"] == "部長")
     page = text_of(client.get(f"/m/{question['meeting_id']}/u/{question['seq']}?q=データセンター"))
@@ -122,7 +131,7 @@ def test_trend_counts_per_year_and_split(sample_search):
 
 def test_chart_bars_link_to_their_period(client, sample_search):
     page = text_of(client.get("/?q=防災"))
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     links = [unescape(h) for h in re.findall(r'<a href="([^"]+)">', svg)]
     years = aggregates.trend(sample_search, SearchRequest(q="防災"))
     assert len(links) == len(years)
@@ -187,8 +196,12 @@ def test_sitemap_and_meetings_list_every_meeting(client, sample_settings):
 
 def test_pages_have_titles_and_descriptions(client, sample_settings):
     meeting = next(iter(RecordStore(sample_settings.records_dir)))
-    for path, title_part in [("/", "会議録検索"), (f"/m/{meeting.id}", meeting.title),
-                             ("/?q=防災", "「防災」の検索結果"), ("/meetings", "会議録一覧")]:
+    for path, title_part in [
+        ("/", "会議録検索"),
+        (f"/m/{meeting.id}", meeting.title),
+        ("/?q=防災", "「防災」の検索結果"),
+        ("/meetings", "会議録一覧"),
+    ]:
         page = text_of(client.get(path))
         assert title_part in re.search(r"<title>(.*?)</title>", page).group(1)
         assert re.search(r'<meta name="description" content="[^"]+">', page)

@@ -18,8 +18,9 @@ HEADER_TABLE = """
 """
 
 
-def page(record: str, header: str = HEADER_TABLE, marker: str = "<h2>審議結果</h2>",
-         head: str = '<meta charset="utf-8">') -> str:
+def page(
+    record: str, header: str = HEADER_TABLE, marker: str = "<h2>審議結果</h2>", head: str = '<meta charset="utf-8">'
+) -> str:
     return f"""<html><head>{head}<title>会議録 | さくら市</title></head><body>
 <div id="gnav"><ul><li>くらし</li><li>防災</li></ul></div>
 <div class="pankuzu">トップ &gt; 市政 &gt; 会議録</div>
@@ -52,8 +53,9 @@ def test_header_fields_from_paragraphs():
     header = """<h1>令和3年度 第1回さくら市図書館協議会</h1>
 <p>担当所属名：教育委員会図書館</p><p>日時：令和3年7月9日（金曜日）15時00分～17時30分</p>
 <p>場所：中央図書館 視聴覚室</p><p>議題：図書館の開館時間について</p>"""
-    meeting = parse_minutes(page("<p>【委員】開館時間を延ばしてほしい。</p>", header=header,
-                                 marker="<h3>会議の経過</h3>"), URL)
+    meeting = parse_minutes(
+        page("<p>【委員】開館時間を延ばしてほしい。</p>", header=header, marker="<h3>会議の経過</h3>"), URL
+    )
     assert meeting.date == date(2021, 7, 9)
     assert (meeting.start_time, meeting.end_time) == ("15:00", "17:30")
     assert meeting.place == "中央図書館 視聴覚室"
@@ -65,49 +67,68 @@ def test_header_fields_from_paragraphs():
 def test_header_fields_from_headings():
     header = """<h1>第5回さくら市景観審議会</h1><h2>日時</h2><p>令和元年十月二日（水曜日）午前十時から正午まで</p>
 <h2>場所</h2><p>市民ホール</p><h2>議題</h2><p>(1) 屋外広告物について</p><p>(2) 景観計画について</p>"""
-    meeting = parse_minutes(page("<p>委員：広告物の基準を伺います。</p>", header=header,
-                                 marker="<h2>議事の経過</h2>"), URL)
+    meeting = parse_minutes(
+        page("<p>委員：広告物の基準を伺います。</p>", header=header, marker="<h2>議事の経過</h2>"), URL
+    )
     assert meeting.date == date(2019, 10, 2)
     assert (meeting.start_time, meeting.end_time) == ("10:00", "12:00")
     assert meeting.place == "市民ホール"
     assert meeting.agenda == ["(1) 屋外広告物について", "(2) 景観計画について"]
 
 
-@pytest.mark.parametrize("record, expected", [
-    # A role alone on its line, one <br> before the speech.
-    ("<p>委員長<br>開会します。</p><p>委員<br>質問があります。</p>",
-     [("委員長", None, "開会します。"), ("委員", None, "質問があります。")]),
-    # A role alone in its own paragraph; the speech runs over two paragraphs.
-    ("<p>副委員長</p><p>一点目です。</p><p>二点目です。</p><p>事務局</p><p>お答えします。</p>",
-     [("副委員長", None, "一点目です。\n二点目です。"), ("事務局", None, "お答えします。")]),
-    # Bracketed labels.
-    ("<p>【委員】路線の本数を伺う。</p><p>【事務局(業)】一日十本です。</p>",
-     [("委員", None, "路線の本数を伺う。"), ("事務局", None, "一日十本です。")]),
-    ("<p>(会長) 始めます。</p><p>（委員）賛成です。</p>",
-     [("会長", None, "始めます。"), ("委員", None, "賛成です。")]),
-    # Inline labels with a colon, half- or full-width.
-    ("<p>委員: 駐輪場は足りていますか。</p><p>事務局：不足しています。</p>",
-     [("委員", None, "駐輪場は足りていますか。"), ("事務局", None, "不足しています。")]),
-    # Mark + name + role, in their several forms.
-    ("<p>○山田委員長　ただいまから会議を開きます。</p><p>◎山川委員長 続けます。</p>",
-     [("委員長", "山田", "ただいまから会議を開きます。"), ("委員長", "山川", "続けます。")]),
-    ("<p>○議長（中村俊介君）　日程第一を議題とします。</p>",
-     [("議長", "中村俊介", "日程第一を議題とします。")]),
-    ("<p>〇関 三郎委員長　休憩します。</p>", [("委員長", "関 三郎", "休憩します。")]),
-    ("<p>○前田産業労働局長　お答えいたします。</p>", [("局長", "前田", "お答えいたします。")]),
-    ("<p>○3番（山本花子君）　質問します。</p>", [("議員", "山本花子", "質問します。")]),
-    # A garbled label is mapped to the role whose characters it holds.
-    ("<p>長委員<br>異議なしと認めます。</p>", [("委員長", None, "異議なしと認めます。")]),
-])
+@pytest.mark.parametrize(
+    "record, expected",
+    [
+        # A role alone on its line, one <br> before the speech.
+        (
+            "<p>委員長<br>開会します。</p><p>委員<br>質問があります。</p>",
+            [("委員長", None, "開会します。"), ("委員", None, "質問があります。")],
+        ),
+        # A role alone in its own paragraph; the speech runs over two paragraphs.
+        (
+            "<p>副委員長</p><p>一点目です。</p><p>二点目です。</p><p>事務局</p><p>お答えします。</p>",
+            [("副委員長", None, "一点目です。\n二点目です。"), ("事務局", None, "お答えします。")],
+        ),
+        # Bracketed labels.
+        (
+            "<p>【委員】路線の本数を伺う。</p><p>【事務局(業)】一日十本です。</p>",
+            [("委員", None, "路線の本数を伺う。"), ("事務局", None, "一日十本です。")],
+        ),
+        (
+            "<p>(会長) 始めます。</p><p>（委員）賛成です。</p>",
+            [("会長", None, "始めます。"), ("委員", None, "賛成です。")],
+        ),
+        # Inline labels with a colon, half- or full-width.
+        (
+            "<p>委員: 駐輪場は足りていますか。</p><p>事務局：不足しています。</p>",
+            [("委員", None, "駐輪場は足りていますか。"), ("事務局", None, "不足しています。")],
+        ),
+        # Mark + name + role, in their several forms.
+        (
+            "<p>○山田委員長　ただいまから会議を開きます。</p><p>◎山川委員長 続けます。</p>",
+            [("委員長", "山田", "ただいまから会議を開きます。"), ("委員長", "山川", "続けます。")],
+        ),
+        ("<p>○議長（中村俊介君）　日程第一を議題とします。</p>", [("議長", "中村俊介", "日程第一を議題とします。")]),
+        ("<p>〇関 三郎委員長　休憩します。</p>", [("委員長", "関 三郎", "休憩します。")]),
+        ("<p>○前田産業労働局長　お答えいたします。</p>", [("局長", "前田", "お答えいたします。")]),
+        ("<p>○3番（山本花子君）　質問します。</p>", [("議員", "山本花子", "質問します。")]),
+        # A garbled label is mapped to the role whose characters it holds.
+        ("<p>長委員<br>異議なしと認めます。</p>", [("委員長", None, "異議なしと認めます。")]),
+    ],
+)
 def test_label_styles(record, expected):
     assert speeches(parse_minutes(page(record), URL)) == expected
 
 
 def test_speeches_in_a_table_of_speaker_and_text():
-    record = "<table><tr><th>発言者</th><th>発言内容</th></tr><tr><td>委員</td><td>質問です。</td></tr>" \
-             "<tr><td>事務局</td><td>回答です。<br>補足です。</td></tr></table>"
+    record = (
+        "<table><tr><th>発言者</th><th>発言内容</th></tr><tr><td>委員</td><td>質問です。</td></tr>"
+        "<tr><td>事務局</td><td>回答です。<br>補足です。</td></tr></table>"
+    )
     assert speeches(parse_minutes(page(record), URL)) == [
-        ("委員", None, "質問です。"), ("事務局", None, "回答です。\n補足です。")]
+        ("委員", None, "質問です。"),
+        ("事務局", None, "回答です。\n補足です。"),
+    ]
 
 
 def test_sentences_that_start_with_a_role_word_are_not_labels():
@@ -117,8 +138,10 @@ def test_sentences_that_start_with_a_role_word_are_not_labels():
 
 
 def test_agenda_headings_and_summaries_are_narrative_and_end_a_speech():
-    record = ("<p>委員<br>質問します。</p><p>1 さくら市のバス路線の現状について</p>"
-              "<p>〇事務局から資料に基づき説明。</p><p>委員<br>了解しました。</p>")
+    record = (
+        "<p>委員<br>質問します。</p><p>1 さくら市のバス路線の現状について</p>"
+        "<p>〇事務局から資料に基づき説明。</p><p>委員<br>了解しました。</p>"
+    )
     meeting = parse_minutes(page(record), URL)
     assert [(u.role, u.text) for u in meeting.utterances] == [
         ("委員", "質問します。"),
@@ -129,8 +152,9 @@ def test_agenda_headings_and_summaries_are_narrative_and_end_a_speech():
 
 
 def test_a_legend_of_labels_is_not_a_speech():
-    meeting = parse_minutes(page("<p>事務局(市):事務局(さくら市都市整備部交通政策課)</p>"
-                                 "<p>事務局(市):ご説明します。</p>"), URL)
+    meeting = parse_minutes(
+        page("<p>事務局(市):事務局(さくら市都市整備部交通政策課)</p><p>事務局(市):ご説明します。</p>"), URL
+    )
     assert narrative(meeting) == ["事務局(市):事務局(さくら市都市整備部交通政策課)"]
     assert speeches(meeting) == [("事務局", None, "ご説明します。")]
 
@@ -176,8 +200,9 @@ def test_council_record_without_labels():
     assert narrative(meeting) == ["午前十一時二十分散会"]
 
 
-@pytest.mark.parametrize("encoding, declared", [("cp932", "Shift_JIS"), ("euc_jp", "EUC-JP"),
-                                                 ("cp932", "UTF-8"), ("utf-8", None)])
+@pytest.mark.parametrize(
+    "encoding, declared", [("cp932", "Shift_JIS"), ("euc_jp", "EUC-JP"), ("cp932", "UTF-8"), ("utf-8", None)]
+)
 def test_charsets_declared_detected_or_wrongly_declared(encoding, declared):
     head = f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">' if declared else ""
     html = page("<p>委員<br>髙橋です。データセンターについて伺います。</p>", head=head)
@@ -228,33 +253,45 @@ def test_labels_without_speech_are_dropped_and_html_in_speech_is_text():
     assert speeches(meeting) == [("委員長", None, "<script>alert(1)</script> は文字です。")]
 
 
-@pytest.mark.parametrize("name, committee", [
-    ("第1回長崎市情報化推進計画策定委員会", "長崎市情報化推進計画策定委員会"),
-    ("令和5年度第2回さくら市環境審議会", "さくら市環境審議会"),
-    ("防災対策特別委員会速記録第一号", "防災対策特別委員会"),
-    ("さくら市子ども・子育て会議（第3回）", "さくら市子ども・子育て会議"),
-    ("第3回 さくら市地域福祉推進会議 会議録", "さくら市地域福祉推進会議"),
-])
+@pytest.mark.parametrize(
+    "name, committee",
+    [
+        ("第1回長崎市情報化推進計画策定委員会", "長崎市情報化推進計画策定委員会"),
+        ("令和5年度第2回さくら市環境審議会", "さくら市環境審議会"),
+        ("防災対策特別委員会速記録第一号", "防災対策特別委員会"),
+        ("さくら市子ども・子育て会議（第3回）", "さくら市子ども・子育て会議"),
+        ("第3回 さくら市地域福祉推進会議 会議録", "さくら市地域福祉推進会議"),
+    ],
+)
 def test_committee_names(name, committee):
     assert committee_name(name) == committee
 
 
 def test_role_then_a_space_then_the_speech():
-    meeting = parse_minutes(page("<p>会長　それでは始めます。</p><p>山田委員 賛成です。</p><p>委員 三名が出席。</p>"), URL)
-    assert speeches(meeting) == [("会長", None, "それでは始めます。"), ("委員", "山田", "賛成です。"),
-                                 ("委員", None, "三名が出席。")]
+    meeting = parse_minutes(
+        page("<p>会長　それでは始めます。</p><p>山田委員 賛成です。</p><p>委員 三名が出席。</p>"), URL
+    )
+    assert speeches(meeting) == [
+        ("会長", None, "それでは始めます。"),
+        ("委員", "山田", "賛成です。"),
+        ("委員", None, "三名が出席。"),
+    ]
 
 
 def test_preformatted_records_keep_their_lines():
     record = "<pre>○山田委員長　開会します。\n○佐藤委員　質問します。\n　続けて伺います。</pre>"
     assert speeches(parse_minutes(page(record), URL)) == [
-        ("委員長", "山田", "開会します。"), ("委員", "佐藤", "質問します。\n続けて伺います。")]
+        ("委員長", "山田", "開会します。"),
+        ("委員", "佐藤", "質問します。\n続けて伺います。"),
+    ]
 
 
 def test_speeches_in_a_definition_list():
     record = "<dl><dt>委員</dt><dd>駅前の整備を伺います。</dd><dt>事務局</dt><dd>来年度に着手します。</dd></dl>"
     assert speeches(parse_minutes(page(record), URL)) == [
-        ("委員", None, "駅前の整備を伺います。"), ("事務局", None, "来年度に着手します。")]
+        ("委員", None, "駅前の整備を伺います。"),
+        ("事務局", None, "来年度に着手します。"),
+    ]
 
 
 def test_date_and_time_in_separate_rows():
@@ -268,24 +305,44 @@ def test_date_and_time_in_separate_rows():
 def test_spaced_out_labels_and_markers():
     header = """<h1>第4回さくら市景観審議会</h1><table><tr><th>日　時</th><td>2023年（令和5年）6月2日 午後2時から</td></tr>
 <tr><th>場　所</th><td>第2会議室</td></tr><tr><th>議　題</th><td>景観計画について</td></tr></table>"""
-    meeting = parse_minutes(page("<p>委員A：景観計画の改定時期を伺います。</p><p>事務局2：来年度を予定しています。</p>",
-                                 header=header, marker="<h2>会　議　録</h2>"), URL)
+    meeting = parse_minutes(
+        page(
+            "<p>委員A：景観計画の改定時期を伺います。</p><p>事務局2：来年度を予定しています。</p>",
+            header=header,
+            marker="<h2>会　議　録</h2>",
+        ),
+        URL,
+    )
     assert meeting.date == date(2023, 6, 2) and meeting.place == "第2会議室"
     assert meeting.agenda == ["景観計画について"]
-    assert speeches(meeting) == [("委員", "A", "景観計画の改定時期を伺います。"), ("事務局", "2", "来年度を予定しています。")]
+    assert speeches(meeting) == [
+        ("委員", "A", "景観計画の改定時期を伺います。"),
+        ("事務局", "2", "来年度を予定しています。"),
+    ]
 
 
-@pytest.mark.parametrize("record, expected", [
-    ("<p>◆山田委員　質問します。</p><p>◇前田総務部長　お答えします。</p>",
-     [("委員", "山田", "質問します。"), ("部長", "前田", "お答えします。")]),
-    ("<p>〈委員〉賛成です。</p><p>＜事務局＞承知しました。</p>",
-     [("委員", None, "賛成です。"), ("事務局", None, "承知しました。")]),
-])
+@pytest.mark.parametrize(
+    "record, expected",
+    [
+        (
+            "<p>◆山田委員　質問します。</p><p>◇前田総務部長　お答えします。</p>",
+            [("委員", "山田", "質問します。"), ("部長", "前田", "お答えします。")],
+        ),
+        (
+            "<p>〈委員〉賛成です。</p><p>＜事務局＞承知しました。</p>",
+            [("委員", None, "賛成です。"), ("事務局", None, "承知しました。")],
+        ),
+    ],
+)
 def test_more_label_families(record, expected):
     assert speeches(parse_minutes(page(record), URL)) == expected
 
 
 def test_summary_style_minutes_under_a_main_opinions_heading():
-    meeting = parse_minutes(page("<ul><li>委員：駐輪場を増やしてほしい。</li><li>事務局：検討します。</li></ul>",
-                                 marker="<h2>主な意見</h2>"), URL)
+    meeting = parse_minutes(
+        page(
+            "<ul><li>委員：駐輪場を増やしてほしい。</li><li>事務局：検討します。</li></ul>", marker="<h2>主な意見</h2>"
+        ),
+        URL,
+    )
     assert speeches(meeting) == [("委員", None, "駐輪場を増やしてほしい。"), ("事務局", None, "検討します。")]

@@ -17,11 +17,39 @@ from indexer.text.analysis import analyze
 from indexer.text.normalize import fold_chars, fold_term, normalize_text
 
 JAPANESE = st.characters(codec="utf-8", categories=("Lo", "Nd", "Lu", "Ll", "Po", "Ps", "Pe", "Zs", "Sm"))
-TEXT = st.text(alphabet=st.one_of(JAPANESE, st.sampled_from(list("委員長事務局○◎【】()（）:：、。年月日時分令和平成元二十〇ー々 \n<>\"'&"))),
-               max_size=300)
-HTML_BITS = st.sampled_from(["<p>", "</p>", "<br>", "<h2>", "</h2>", "<table><tr><td>", "</td><td>", "</td></tr></table>",
-                             "<div id='main'>", "</div>", "審議結果", "日時：令和5年4月1日", "委員長", "○山田委員長　",
-                             "【委員】", "委員：", "<script>", "</script>", "<!--", "-->", "&amp;", "&#0;", "\x00"])
+TEXT = st.text(
+    alphabet=st.one_of(
+        JAPANESE, st.sampled_from(list("委員長事務局○◎【】()（）:：、。年月日時分令和平成元二十〇ー々 \n<>\"'&"))
+    ),
+    max_size=300,
+)
+HTML_BITS = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<br>",
+        "<h2>",
+        "</h2>",
+        "<table><tr><td>",
+        "</td><td>",
+        "</td></tr></table>",
+        "<div id='main'>",
+        "</div>",
+        "審議結果",
+        "日時：令和5年4月1日",
+        "委員長",
+        "○山田委員長　",
+        "【委員】",
+        "委員：",
+        "<script>",
+        "</script>",
+        "<!--",
+        "-->",
+        "&amp;",
+        "&#0;",
+        "\x00",
+    ]
+)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -47,8 +75,12 @@ def test_the_date_and_time_finders_never_raise_and_return_real_values(text):
         assert clock is None or (len(clock) == 5 and 0 <= int(clock[:2]) <= 24 and 0 <= int(clock[3:]) <= 59)
 
 
-@given(st.sampled_from(["明治", "大正", "昭和", "平成", "令和"]), st.integers(1, 40), st.integers(1, 12),
-       st.integers(1, 31))
+@given(
+    st.sampled_from(["明治", "大正", "昭和", "平成", "令和"]),
+    st.integers(1, 40),
+    st.integers(1, 12),
+    st.integers(1, 31),
+)
 def test_era_dates_round_trip(era, year, month, day):
     from indexer.parse.dates import ERA_LAST_YEAR, ERAS
 
@@ -71,7 +103,7 @@ def test_normalisation_is_idempotent(text):
     assert fold_chars(folded)[0] == folded
     for token in analyze(once):
         assert fold_term(token.term) == token.term
-        assert once[token.start:token.end] == token.surface
+        assert once[token.start : token.end] == token.surface
 
 
 @FUZZ
@@ -84,8 +116,11 @@ def test_fast_folding_agrees_with_folding_one_character_at_a_time(text):
 
 
 @FUZZ
-@given(st.lists(st.one_of(TEXT, st.sampled_from(['"', "OR", "NOT", "-", "(", ")", "role:", "year:2020", "AND"])),
-                max_size=20))
+@given(
+    st.lists(
+        st.one_of(TEXT, st.sampled_from(['"', "OR", "NOT", "-", "(", ")", "role:", "year:2020", "AND"])), max_size=20
+    )
+)
 def test_the_query_parser_raises_nothing_but_query_errors(parts):
     try:
         parsed = parse_query(" ".join(parts))
@@ -95,8 +130,11 @@ def test_the_query_parser_raises_nothing_but_query_errors(parts):
     assert parsed.query is not None
 
 
-WORDS = st.text(alphabet=st.sampled_from(list("防災計画予算委員会議市民病院図書館道路公園カードデータセンター")),
-                min_size=2, max_size=8)
+WORDS = st.text(
+    alphabet=st.sampled_from(list("防災計画予算委員会議市民病院図書館道路公園カードデータセンター")),
+    min_size=2,
+    max_size=8,
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -110,8 +148,19 @@ def test_an_indexed_utterance_is_found_by_a_quoted_query_of_one_of_its_words(tmp
     # particle: such a query gets the friendly "nothing to search" message instead (tested in test_search).
     assume(len(token.surface) >= 2 or analyze(token.surface))
     index_dir = tmp_path_factory.mktemp("roundtrip")
-    build_index([Meeting(id="r1", url="https://x.example.jp/r1", title="t", committee="c", date=date(2024, 1, 1),
-                         utterances=[Utterance("r1", 1, "委員", None, text)])], index_dir)
+    build_index(
+        [
+            Meeting(
+                id="r1",
+                url="https://x.example.jp/r1",
+                title="t",
+                committee="c",
+                date=date(2024, 1, 1),
+                utterances=[Utterance("r1", 1, "委員", None, text)],
+            )
+        ],
+        index_dir,
+    )
     engine = SearchIndex(index_dir)
     try:
         result = engine.search(SearchRequest(q=f'"{token.surface}"', expand=False))

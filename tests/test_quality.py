@@ -36,10 +36,17 @@ TEXTS = {
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("quality")
-    utterances = [Utterance("q1", n, "委員", "髙橋" if n == 1 else "佐々木", normalize_text(t))
-                  for n, t in TEXTS.items()]
-    meeting = Meeting(id="q1", url="https://example.jp/q1", title="品質確認会議", committee="品質確認会議",
-                      date=date(2024, 4, 1), utterances=utterances)
+    utterances = [
+        Utterance("q1", n, "委員", "髙橋" if n == 1 else "佐々木", normalize_text(t)) for n, t in TEXTS.items()
+    ]
+    meeting = Meeting(
+        id="q1",
+        url="https://example.jp/q1",
+        title="品質確認会議",
+        committee="品質確認会議",
+        date=date(2024, 4, 1),
+        utterances=utterances,
+    )
     build_index([meeting], index_dir)
     search = SearchIndex(index_dir, synonyms=Synonyms.load())
     yield search
@@ -51,31 +58,37 @@ def found(engine, q, **kwargs):
     return sorted(h.seq for h in result.hits if h.seq > 0)
 
 
-@pytest.mark.parametrize("q, seqs", [
-    ("京都", [2, 16]),             # 京都 and 京都府 (a word Janome keeps whole), never 東京都
-    ("ai", [18]),                  # not inside PAID
-    ("東京都", [1]),
-    ("手元配布", [3]),             # inside お手元配布
-    ("サーバー", [4, 5]),          # サーバー = サーバ
-    ("サーバ", [4, 5]),
-    ("コンピュータ", [6, 19]),      # inside スーパーコンピューター too
-    ("業務継続計画", [10]),
-    ("地域包括ケア", [13]),       # a compound Janome splits, inside a longer word
-    ("データセンター", [14]),      # not データ … センター apart
-    ("デジタルトランスフォーメーション", [12]),
-    ("bcp", [9]),                  # full-width and case folded
-])
+@pytest.mark.parametrize(
+    "q, seqs",
+    [
+        ("京都", [2, 16]),  # 京都 and 京都府 (a word Janome keeps whole), never 東京都
+        ("ai", [18]),  # not inside PAID
+        ("東京都", [1]),
+        ("手元配布", [3]),  # inside お手元配布
+        ("サーバー", [4, 5]),  # サーバー = サーバ
+        ("サーバ", [4, 5]),
+        ("コンピュータ", [6, 19]),  # inside スーパーコンピューター too
+        ("業務継続計画", [10]),
+        ("地域包括ケア", [13]),  # a compound Janome splits, inside a longer word
+        ("データセンター", [14]),  # not データ … センター apart
+        ("デジタルトランスフォーメーション", [12]),
+        ("bcp", [9]),  # full-width and case folded
+    ],
+)
 def test_variants_compounds_and_unknown_words_without_synonyms(engine, q, seqs):
     assert found(engine, q, expand=False) == seqs
 
 
-@pytest.mark.parametrize("q, seqs", [
-    ("住基カード", [7, 8]),
-    ("住民基本台帳カード", [7, 8]),
-    ("BCP", [9, 10]),
-    ("業務継続計画", [9, 10]),
-    ("DX", [11, 12]),
-])
+@pytest.mark.parametrize(
+    "q, seqs",
+    [
+        ("住基カード", [7, 8]),
+        ("住民基本台帳カード", [7, 8]),
+        ("BCP", [9, 10]),
+        ("業務継続計画", [9, 10]),
+        ("DX", [11, 12]),
+    ],
+)
 def test_synonyms_expand_queries_and_can_be_turned_off(engine, q, seqs):
     assert found(engine, q) == seqs
     assert len(found(engine, q, expand=False)) == 1
@@ -91,12 +104,15 @@ def test_expansions_are_reported(engine):
     assert engine.search(SearchRequest(q="BCP", expand=False)).parsed.expansions == []
 
 
-@pytest.mark.parametrize("q, marked", [
-    ("サーバ", {4: ["サーバー"], 5: ["サーバ"]}),
-    ("手元配布", {3: ["手元配布"]}),
-    ("データセンター", {14: ["データセンター"]}),
-    ("BCP", {9: ["BCP"], 10: ["業務継続計画"]}),  # stored text is NFKC
-])
+@pytest.mark.parametrize(
+    "q, marked",
+    [
+        ("サーバ", {4: ["サーバー"], 5: ["サーバ"]}),
+        ("手元配布", {3: ["手元配布"]}),
+        ("データセンター", {14: ["データセンター"]}),
+        ("BCP", {9: ["BCP"], 10: ["業務継続計画"]}),  # stored text is NFKC
+    ],
+)
 def test_highlights_mark_the_matched_characters(engine, q, marked):
     import re
 

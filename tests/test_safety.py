@@ -11,19 +11,33 @@ from indexer.index.build import build_index
 from indexer.records import Meeting, Utterance
 from search_web import create_app
 
-PAYLOADS = ['<script>window.__xss=1</script>', '"><img src=x onerror="window.__xss=2">',
-            "javascript:window.__xss=3", "<svg onload=window.__xss=4>"]
+PAYLOADS = [
+    "<script>window.__xss=1</script>",
+    '"><img src=x onerror="window.__xss=2">',
+    "javascript:window.__xss=3",
+    "<svg onload=window.__xss=4>",
+]
 
 
 @pytest.fixture(scope="module")
 def hostile_data(tmp_path_factory):
     """An index whose titles, committees, speakers and texts carry script payloads."""
     data = tmp_path_factory.mktemp("hostile")
-    utterances = [Utterance("x1", i + 1, "委員", payload, f"防災について {payload} 以上です。", label=payload)
-                  for i, payload in enumerate(PAYLOADS)]
-    meeting = Meeting(id="x1", url="javascript:window.__xss=5", title=f"防災会議 {PAYLOADS[1]}",
-                      committee=PAYLOADS[0], meeting_name="m", date=date(2024, 1, 1),
-                      agenda=[PAYLOADS[3]], place=PAYLOADS[1], utterances=utterances)
+    utterances = [
+        Utterance("x1", i + 1, "委員", payload, f"防災について {payload} 以上です。", label=payload)
+        for i, payload in enumerate(PAYLOADS)
+    ]
+    meeting = Meeting(
+        id="x1",
+        url="javascript:window.__xss=5",
+        title=f"防災会議 {PAYLOADS[1]}",
+        committee=PAYLOADS[0],
+        meeting_name="m",
+        date=date(2024, 1, 1),
+        agenda=[PAYLOADS[3]],
+        place=PAYLOADS[1],
+        utterances=utterances,
+    )
     build_index([meeting], data / "index")
     return data
 
@@ -75,9 +89,22 @@ def test_api_and_exports_are_rate_limited_per_client(sample_settings):
 
 def test_hostile_text_is_escaped_in_every_page_and_response(hostile_data):
     client = create_app({"TESTING": True, "DATA_DIR": str(hostile_data)}).test_client()
-    paths = ["/?q=防災", "/?q=防災&view=kwic", "/?q=防災&view=meeting", "/m/x1", "/m/x1/u/1",
-             "/meetings", "/speakers", "/feed?q=防災", "/sitemap.xml", "/api/v1/search?any=防災",
-             "/api/v1/meetings/x1", "/export.json?q=防災", "/?q=" + PAYLOADS[0], "/?q=" + PAYLOADS[1]]
+    paths = [
+        "/?q=防災",
+        "/?q=防災&view=kwic",
+        "/?q=防災&view=meeting",
+        "/m/x1",
+        "/m/x1/u/1",
+        "/meetings",
+        "/speakers",
+        "/feed?q=防災",
+        "/sitemap.xml",
+        "/api/v1/search?any=防災",
+        "/api/v1/meetings/x1",
+        "/export.json?q=防災",
+        "/?q=" + PAYLOADS[0],
+        "/?q=" + PAYLOADS[1],
+    ]
     for path in paths:
         body = client.get(path).get_data(as_text=True)
         for payload in PAYLOADS[:2] + [PAYLOADS[3]]:

@@ -59,8 +59,9 @@ def test_filters_by_role_committee_year_and_dates(sample_search, documents):
     expected = [d for d in documents if d["role"] == "委員" and d["year"] in ("2011", "2023")]
     assert result.total == len(expected) > 0
     committee = documents[0]["committee"]
-    result, hits = everything(sample_search, q="", committees=[committee],
-                              date_from=date(2015, 1, 1), date_until=date(2020, 12, 31))
+    result, hits = everything(
+        sample_search, q="", committees=[committee], date_from=date(2015, 1, 1), date_until=date(2020, 12, 31)
+    )
     expected = [d for d in documents if d["committee"] == committee and "2015-01-01" <= d["date"] <= "2020-12-31"]
     assert result.total == len(expected) > 0
     assert all(h.committee == committee and "2015" <= h.date[:4] <= "2020" for h in hits)
@@ -103,19 +104,22 @@ def test_query_language_or_not_phrase_and_fields(sample_search, documents):
     assert count("データセンター role:事務局") == len(in_role) > 0
 
 
-@pytest.mark.parametrize("q, message", [
-    ('"データセンター', "引用符"),
-    ("OR 防災", "OR"),
-    ("防災 OR", "OR"),
-    ("防災 -", "除外"),
-    ("防災 NOT", "NOT"),
-    ("(防災 訓練", "括弧"),
-    ("防災 訓練)", "括弧"),
-    ("の を に", "検索できる語"),
-    ('"デ"', "検索できる語"),  # one character, read alone as a particle
-    ("防災" * 600, "長すぎ"),
-    ("role:", "値を指定"),
-])
+@pytest.mark.parametrize(
+    "q, message",
+    [
+        ('"データセンター', "引用符"),
+        ("OR 防災", "OR"),
+        ("防災 OR", "OR"),
+        ("防災 -", "除外"),
+        ("防災 NOT", "NOT"),
+        ("(防災 訓練", "括弧"),
+        ("防災 訓練)", "括弧"),
+        ("の を に", "検索できる語"),
+        ('"デ"', "検索できる語"),  # one character, read alone as a particle
+        ("防災" * 600, "長すぎ"),
+        ("role:", "値を指定"),
+    ],
+)
 def test_malformed_queries_get_a_friendly_message(sample_search, q, message):
     with pytest.raises(QueryError, match=message):
         sample_search.search(SearchRequest(q=q))

@@ -6,6 +6,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -22,16 +23,16 @@ log = logging.getLogger(__name__)
 class CrawlReport:
     """What a crawl did, page by page category."""
 
-    fetched: int = 0          # 200 responses stored (listing and minutes pages)
-    not_modified: int = 0     # 304 answers to conditional GETs
-    new: int = 0              # minutes pages seen for the first time
-    changed: int = 0          # minutes pages whose content changed
-    unchanged: int = 0        # minutes pages fetched again with the same content
-    gone: list[str] = field(default_factory=list)          # 404/410
+    fetched: int = 0  # 200 responses stored (listing and minutes pages)
+    not_modified: int = 0  # 304 answers to conditional GETs
+    new: int = 0  # minutes pages seen for the first time
+    changed: int = 0  # minutes pages whose content changed
+    unchanged: int = 0  # minutes pages fetched again with the same content
+    gone: list[str] = field(default_factory=list)  # 404/410
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     robots_blocked: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)       # off-site links and redirects
-    ignored: int = 0          # on-site links matching neither pattern
+    refused: list[str] = field(default_factory=list)  # off-site links and redirects
+    ignored: int = 0  # on-site links matching neither pattern
     requests: int = 0
 
 
@@ -40,15 +41,16 @@ def extract_links(body: bytes, base_url: str, content_type: str | None) -> list[
     soup = BeautifulSoup(decode_html(body, charset_from_content_type(content_type)), "lxml")
     links = []
     for anchor in soup.find_all("a", href=True):
-        href = anchor["href"].strip()
+        href = cast(str, anchor["href"]).strip()  # href is single-valued: a str, never a list
         if not href or href.startswith(("mailto:", "tel:", "javascript:")):
             continue
         links.append(urldefrag(urljoin(base_url, href))[0])
     return list(dict.fromkeys(links))
 
 
-def crawl_site(profile: SiteProfile, raw: RawStore, fetcher: Fetcher,
-               progress: Callable[[str], None] | None = None) -> CrawlReport:
+def crawl_site(
+    profile: SiteProfile, raw: RawStore, fetcher: Fetcher, progress: Callable[[str], None] | None = None
+) -> CrawlReport:
     """Crawl a site: listing pages are followed for links, minutes pages are kept in the raw store."""
     report = CrawlReport()
     queue = deque((url, "listing") for url in profile.start_urls)
@@ -62,8 +64,9 @@ def crawl_site(profile: SiteProfile, raw: RawStore, fetcher: Fetcher,
             report.robots_blocked.append(url)
             continue
         previous = raw.get(url)
-        result = fetcher.fetch(url, etag=previous.etag if previous else None,
-                               last_modified=previous.last_modified if previous else None)
+        result = fetcher.fetch(
+            url, etag=previous.etag if previous else None, last_modified=previous.last_modified if previous else None
+        )
         fetched_pages += 1
         body = None
         if result.error:
@@ -88,8 +91,15 @@ def crawl_site(profile: SiteProfile, raw: RawStore, fetcher: Fetcher,
                 continue
         elif result.ok:
             report.fetched += 1
-            page, changed = raw.put(url, result.body, final_url=result.final_url, status=200,
-                                    headers=result.headers, site=profile.name, kind=kind)
+            page, changed = raw.put(
+                url,
+                result.body,
+                final_url=result.final_url,
+                status=200,
+                headers=result.headers,
+                site=profile.name,
+                kind=kind,
+            )
             if kind == "minutes":
                 if previous is None or previous.sha256 is None:
                     report.new += 1
@@ -118,15 +128,22 @@ def crawl_site(profile: SiteProfile, raw: RawStore, fetcher: Fetcher,
             else:
                 report.ignored += 1
     if queue:
-        log.warning("%s: stopped at max_pages=%d with %d URLs still queued", profile.name,
-                    profile.max_pages, len(queue))
+        log.warning(
+            "%s: stopped at max_pages=%d with %d URLs still queued", profile.name, profile.max_pages, len(queue)
+        )
     report.requests = len(fetcher.requests)
     return report
 
 
 def fetcher_for(profile: SiteProfile, **overrides) -> Fetcher:
     """Build a Fetcher with a profile's politeness settings."""
-    return Fetcher(user_agent=profile.user_agent, allowed_hosts=profile.allowed_hosts,
-                   delay_seconds=profile.delay_seconds, timeout_seconds=profile.timeout_seconds,
-                   max_bytes=profile.max_bytes, retries=profile.retries,
-                   backoff_seconds=profile.backoff_seconds, **overrides)
+    return Fetcher(
+        user_agent=profile.user_agent,
+        allowed_hosts=profile.allowed_hosts,
+        delay_seconds=profile.delay_seconds,
+        timeout_seconds=profile.timeout_seconds,
+        max_bytes=profile.max_bytes,
+        retries=profile.retries,
+        backoff_seconds=profile.backoff_seconds,
+        **overrides,
+    )

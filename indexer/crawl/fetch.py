@@ -44,10 +44,20 @@ class FetchResult:
 class Fetcher:
     """Fetches pages one at a time per host, waiting delay_seconds between requests to a host."""
 
-    def __init__(self, *, user_agent: str, allowed_hosts: list[str], delay_seconds: float = 1.0,
-                 timeout_seconds: float = 30.0, max_bytes: int = 5_000_000, retries: int = 3,
-                 backoff_seconds: float = 1.0, transport: httpx.BaseTransport | None = None,
-                 sleep=time.sleep, clock=time.monotonic):
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        allowed_hosts: list[str],
+        delay_seconds: float = 1.0,
+        timeout_seconds: float = 30.0,
+        max_bytes: int = 5_000_000,
+        retries: int = 3,
+        backoff_seconds: float = 1.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep=time.sleep,
+        clock=time.monotonic,
+    ):
         self.user_agent = user_agent
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.delay_seconds = delay_seconds
@@ -59,7 +69,9 @@ class Fetcher:
         self._robots: dict[str, RobotFileParser | None] = {}
         self.requests: list[tuple[str, str, int | None]] = []  # (method, url, status): a request log
         self._client = httpx.Client(
-            headers={"User-Agent": user_agent}, follow_redirects=False, transport=transport,
+            headers={"User-Agent": user_agent},
+            follow_redirects=False,
+            transport=transport,
             timeout=httpx.Timeout(timeout_seconds),
         )
 
@@ -112,10 +124,10 @@ class Fetcher:
             response = self._request(origin + "/robots.txt", {})
         except (httpx.HTTPError, _TooLarge) as error:
             log.warning("robots.txt of %s unreachable (%s): not crawling it this run", origin, error)
-            parser.disallow_all = True
+            parser.disallow_all = True  # type: ignore[attr-defined]  # set by parse(); typeshed omits it
             return parser
         if response.status_code >= 500:
-            parser.disallow_all = True
+            parser.disallow_all = True  # type: ignore[attr-defined]
             return parser
         if response.status_code >= 400:
             return None  # no robots.txt: everything allowed
@@ -168,7 +180,7 @@ class Fetcher:
             except (httpx.TimeoutException, httpx.TransportError) as error:
                 self.requests.append(("GET", url, None))
                 if attempt < self.retries:
-                    self._sleep(self.backoff_seconds * 2 ** attempt)
+                    self._sleep(self.backoff_seconds * 2**attempt)
                     continue
                 result.error = f"{url}: {type(error).__name__} after {result.attempts} attempts"
                 return None
@@ -192,7 +204,7 @@ class Fetcher:
                 return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
             except (TypeError, ValueError):
                 pass
-        return self.backoff_seconds * 2 ** attempt
+        return self.backoff_seconds * 2**attempt
 
 
 class _TooLarge(Exception):

@@ -13,8 +13,21 @@ from indexer.store.raw_store import RawStore
 
 log = logging.getLogger(__name__)
 
-QUERY_KEYS = {"nameOfMeeting", "nameOfHouse", "any", "speaker", "from", "until", "speakerRole",
-              "speakerPosition", "speakerGroup", "sessionFrom", "sessionTo", "issueFrom", "issueTo"}
+QUERY_KEYS = {
+    "nameOfMeeting",
+    "nameOfHouse",
+    "any",
+    "speaker",
+    "from",
+    "until",
+    "speakerRole",
+    "speakerPosition",
+    "speakerGroup",
+    "sessionFrom",
+    "sessionTo",
+    "issueFrom",
+    "issueTo",
+}
 
 
 @dataclass
@@ -44,8 +57,7 @@ def fetch_speeches(profile: SiteProfile, raw: RawStore, fetcher: Fetcher) -> tup
         if not result.ok:
             report.failed.append((url, result.error or f"{url}: HTTP {result.status}"))
             break
-        raw.put(url, result.body, final_url=result.final_url, headers=result.headers,
-                site=profile.name, kind="api")
+        raw.put(url, result.body, final_url=result.final_url, headers=result.headers, site=profile.name, kind="api")
         report.pages += 1
         try:
             payload = json.loads(result.body.decode("utf-8"))

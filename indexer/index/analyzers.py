@@ -7,6 +7,7 @@ the index; moving or renaming them changes what an index unpickles, so it bumps 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -17,14 +18,25 @@ class _ItemTokenizer(Tokenizer):
     """A Whoosh tokenizer over items(value) → (term, position, start, end); it holds no Janome
     object, so it pickles into the schema, and it reuses one Token as Whoosh expects."""
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return other.__class__ is self.__class__
 
     def items(self, value: str) -> Iterator[tuple[str, int, int, int]]:
         raise NotImplementedError
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         items = self.items(value) if tokenize else [(value, 0, 0, len(value))]
         for term, position, start, end in items:
@@ -32,7 +44,7 @@ class _ItemTokenizer(Tokenizer):
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = value[start:end]
+                token.original = value[start:end]  # type: ignore[attr-defined]  # Token takes any attribute
             if positions:
                 token.pos = start_pos + position
             if chars:
@@ -43,7 +55,7 @@ class _ItemTokenizer(Tokenizer):
 class JapaneseTokenizer(_ItemTokenizer):
     """Janome words as `analyze` reads them."""
 
-    def items(self, value: str):
+    def items(self, value: str) -> Iterator[tuple[str, int, int, int]]:
         return ((t.term, t.pos, t.start, t.end) for t in analyze(value))
 
 
@@ -55,7 +67,7 @@ def japanese_analyzer() -> JapaneseTokenizer:
 class BigramTokenizer(_ItemTokenizer):
     """Folded character bigrams, those that begin a word also marked (see `bigrams`)."""
 
-    def items(self, value: str):
+    def items(self, value: str) -> Iterator[tuple[str, int, int, int]]:
         return bigrams(value, {t.start for t in analyze(value)})
 
 

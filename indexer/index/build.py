@@ -8,7 +8,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ from indexer.index.generations import (
     remove_stale_builds,
 )
 from indexer.index.schema import make_schema, meeting_documents
+from indexer.index.whoosh_compat import writer_codec
 from indexer.records import Meeting
 from indexer.store.record_store import RecordStore, record_digest
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def _fewer_collections():
+def _fewer_collections() -> Iterator[None]:
     """Run a build with the cyclic garbage collector collecting far less often: Whoosh's writer keeps
     hundreds of thousands of postings alive, and each full collection walked them all (about 9% of a
     build). Nothing a build makes depends on cycles being freed early; the settings return after."""
@@ -60,9 +61,20 @@ class BuildReport:
     skipped: bool = False  # a sync that found nothing to do made no new generation
 
 
-def build_index(meetings: Iterable[Meeting], index_dir: Path, *, keep: int = 3,
-                procs: int = 1, limitmb: int = 256) -> BuildReport:
-    """Index meetings into a new generation and make it current once it is complete."""
+def build_index(
+    meetings: Iterable[Meeting],
+    index_dir: Path,
+    *,
+    keep: int = 3,
+    procs: int = 1,
+    limitmb: int = 256,
+    blocklimit: int | None = None,
+) -> BuildReport:
+    """Index meetings into a new generation and make it current once it is complete.
+
+    blocklimit caps the postings per block (Whoosh's default 128); tests set it small so that
+    block skipping and reads across blocks are exercised on a small index.
+    """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(index_dir)
@@ -74,7 +86,7 @@ def build_index(meetings: Iterable[Meeting], index_dir: Path, *, keep: int = 3,
     digests: dict[str, str] = {}
     documents = characters = 0
     with _fewer_collections():  # set before the writer forks its processes, so they inherit it
-        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)
+        writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1, codec=writer_codec(blocklimit))
         try:
             for meeting in meetings:
                 digests[meeting.id] = record_digest(meeting)
@@ -89,11 +101,20 @@ def build_index(meetings: Iterable[Meeting], index_dir: Path, *, keep: int = 3,
             raise
     ix.close()
     publish(index_dir, building, name, digests, documents, characters, keep)
-    return BuildReport(name, len(digests), documents, characters, time.monotonic() - started,
-                       updated=len(digests), added_utterances=documents - len(digests))
+    return BuildReport(
+        name,
+        len(digests),
+        documents,
+        characters,
+        time.monotonic() - started,
+        updated=len(digests),
+        added_utterances=documents - len(digests),
+    )
 
 
-def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: int = 1) -> BuildReport:
+def sync_index(
+    records: RecordStore, index_dir: Path, *, keep: int = 3, procs: int = 1, blocklimit: int | None = None
+) -> BuildReport:
     """Bring the index in line with the record store, re-indexing only meetings whose record changed.
 
     The current generation is copied, changed and removed meetings are replaced in the copy, and
@@ -111,13 +132,14 @@ def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: i
         version = read_version(index_dir / current)
     except (IndexUnavailable, FileNotFoundError, ValueError, OSError) as error:
         log.info("full index build: %s", error)
-        return build_index(records, index_dir, keep=keep, procs=procs)
+        return build_index(records, index_dir, keep=keep, procs=procs, blocklimit=blocklimit)
     wanted = records.digests()
     changed = sorted(mid for mid, digest in wanted.items() if indexed.get(mid) != digest)
     removed = sorted(mid for mid in indexed if mid not in wanted)
     if not changed and not removed:
-        return BuildReport(current, len(indexed), version["documents"], version["characters"],
-                           time.monotonic() - started, skipped=True)
+        return BuildReport(
+            current, len(indexed), version["documents"], version["characters"], time.monotonic() - started, skipped=True
+        )
     remove_stale_builds(index_dir)
     name = new_generation_name()
     building = index_dir / f"{name}.building"
@@ -125,7 +147,7 @@ def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: i
     with _fewer_collections():
         try:
             ix = whoosh_index.open_dir(str(building))
-            writer = ix.writer(limitmb=256)
+            writer = ix.writer(limitmb=256, codec=writer_codec(blocklimit))
             documents, characters = version["documents"], version["characters"]
             added = 0
             with ix.searcher() as searcher:
@@ -152,7 +174,13 @@ def sync_index(records: RecordStore, index_dir: Path, *, keep: int = 3, procs: i
             shutil.rmtree(building, ignore_errors=True)
             raise
     publish(index_dir, building, name, indexed, documents, characters, keep)
-    return BuildReport(name, len(indexed), documents, characters, time.monotonic() - started,
-                       updated=len(changed), removed=len(removed), added_utterances=added)
-
-
+    return BuildReport(
+        name,
+        len(indexed),
+        documents,
+        characters,
+        time.monotonic() - started,
+        updated=len(changed),
+        removed=len(removed),
+        added_utterances=added,
+    )

@@ -15,6 +15,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from whoosh.index import Index
+
 from indexer.fsutil import atomic_write_text, fsync_dir
 from indexer.index.schema import SCHEMA_VERSION
 from indexer.index.whoosh_compat import open_file_index
@@ -31,8 +33,9 @@ class IndexUnavailable(RuntimeError):
     """The index is missing, incomplete or built by an incompatible version."""
 
 
-def publish(index_dir: Path, building: Path, name: str, digests: dict[str, str], documents: int,
-            characters: int, keep: int) -> None:
+def publish(
+    index_dir: Path, building: Path, name: str, digests: dict[str, str], documents: int, characters: int, keep: int
+) -> None:
     """Seal a finished build (version, digests, fsync), rename it, and point CURRENT at it."""
     version = {
         "schema_version": SCHEMA_VERSION,
@@ -72,8 +75,11 @@ def remove_stale_builds(index_dir: Path) -> None:
 
 def generations(index_dir: Path) -> list[str]:
     """Return complete generation names, oldest first."""
-    return sorted(p.name for p in Path(index_dir).glob("gen-*")
-                  if p.is_dir() and not p.name.endswith(".building") and (p / VERSION_FILE).exists())
+    return sorted(
+        p.name
+        for p in Path(index_dir).glob("gen-*")
+        if p.is_dir() and not p.name.endswith(".building") and (p / VERSION_FILE).exists()
+    )
 
 
 def _prune_generations(index_dir: Path, keep: int) -> None:
@@ -97,7 +103,7 @@ def read_version(generation_dir: Path) -> dict:
     return json.loads((Path(generation_dir) / VERSION_FILE).read_text(encoding="utf-8"))
 
 
-def open_generation(index_dir: Path, name: str | None = None):
+def open_generation(index_dir: Path, name: str | None = None) -> tuple[Index, str]:
     """Open a generation (the current one by default), checking it is complete and compatible."""
     index_dir = Path(index_dir)
     name = name or current_generation(index_dir)
@@ -122,12 +128,13 @@ def open_generation(index_dir: Path, name: str | None = None):
         raise IndexUnavailable(f"index generation {name} is damaged ({type(error).__name__}: {error})") from error
     if count != version.get("documents"):
         ix.close()
-        raise IndexUnavailable(f"index generation {name} is damaged: {count} documents, "
-                               f"its VERSION.json says {version.get('documents')}")
+        raise IndexUnavailable(
+            f"index generation {name} is damaged: {count} documents, its VERSION.json says {version.get('documents')}"
+        )
     return ix, name
 
 
-def open_best_generation(index_dir: Path):
+def open_best_generation(index_dir: Path) -> tuple[Index, str, str | None]:
     """Open the current generation, or if it is missing or damaged the newest older one that opens.
 
     Returns (index, name, problem) where problem says why the current one was passed over, or None.

@@ -10,8 +10,10 @@ import sys
 from array import array
 from collections.abc import Iterable
 from itertools import accumulate
+from typing import Any
 
 from whoosh import formats
+from whoosh.analysis import Tokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.index.analyzers import bigram_analyzer, japanese_analyzer
@@ -26,7 +28,7 @@ class PackedPositions(formats.Positions):
     """Whoosh's Positions format with the positions packed as 32-bit deltas instead of pickled:
     phrase and exact-substring checks decode them for every candidate, about 2.4 times faster."""
 
-    def encode(self, poslist) -> bytes:
+    def encode(self, poslist: list[int]) -> bytes:
         deltas = array("I", [b - a for a, b in zip([0, *poslist], poslist)])
         if sys.byteorder == "big":
             deltas.byteswap()
@@ -40,8 +42,10 @@ class PackedPositions(formats.Positions):
         return list(accumulate(deltas))
 
 
-def _text_field(analyzer, **options) -> TEXT:
-    field = TEXT(analyzer=analyzer, phrase=True, **options)
+def _text_field(analyzer: Tokenizer, **options: Any) -> TEXT:
+    # whoosh3 types `analyzer` as an Analyzer, but a lone Tokenizer is a complete analyzer to it.
+    field = TEXT(analyzer=analyzer, phrase=True, **options)  # type: ignore[arg-type]
+    assert field.format is not None  # TEXT always makes a format (Positions, as phrase=True)
     field.format = PackedPositions(field_boost=field.format.field_boost)
     return field
 
@@ -84,17 +88,35 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
         "url": meeting.url,
     }
     # The header makes the title, committee and agenda searchable (DX finds the DX推進委員会).
-    header = "\n".join(dict.fromkeys(
-        part for part in [meeting.title, meeting.meeting_name, meeting.committee, *meeting.agenda,
-                          meeting.place] if part))
+    header = "\n".join(
+        dict.fromkeys(
+            part
+            for part in [meeting.title, meeting.meeting_name, meeting.committee, *meeting.agenda, meeting.place]
+            if part
+        )
+    )
     details = {
-        "place": meeting.place, "department": meeting.department, "agenda": list(meeting.agenda),
-        "start_time": meeting.start_time, "end_time": meeting.end_time,
+        "place": meeting.place,
+        "department": meeting.department,
+        "agenda": list(meeting.agenda),
+        "start_time": meeting.start_time,
+        "end_time": meeting.end_time,
         "utterances": len(meeting.utterances),
     }
     # _boost: a header repeats the committee's name, so it would outrank what was said about it.
-    yield {**common, "_boost": 0.5, "doc_id": f"{meeting.id}:0", "seq": 0, "kind": "meeting", "text": header,
-           "text_ngram": header, "role": NO_ROLE, "speaker": "", "label": None, "meeting": details}
+    yield {
+        **common,
+        "_boost": 0.5,
+        "doc_id": f"{meeting.id}:0",
+        "seq": 0,
+        "kind": "meeting",
+        "text": header,
+        "text_ngram": header,
+        "role": NO_ROLE,
+        "speaker": "",
+        "label": None,
+        "meeting": details,
+    }
     for utterance in meeting.utterances:
         yield {
             **common,
@@ -107,5 +129,3 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
             "speaker": utterance.speaker or "",
             "label": utterance.label,
         }
-
-

@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.fields import TEXT, Schema
@@ -28,16 +28,36 @@ PINNED_VERSION = "3.54.0"  # keep equal to the whoosh3 pin in pyproject.toml
 
 INT_SIZE: int = _INT_SIZE
 __all__ = [
-    "INT_SIZE", "PINNED_VERSION", "BM25FScorer", "WhooshMismatch", "block_max_id", "block_postings",
-    "block_values", "is_block_matcher", "next_block", "open_file_index", "pack_uint", "raw_score",
-    "read_whole_block", "seek_vector", "unwrap_deletions", "writer_codec",
+    "INT_SIZE",
+    "PINNED_VERSION",
+    "BM25FScorer",
+    "WhooshMismatch",
+    "block_max_id",
+    "block_postings",
+    "block_values",
+    "is_block_matcher",
+    "next_block",
+    "open_file_index",
+    "pack_uint",
+    "raw_score",
+    "read_whole_block",
+    "seek_vector",
+    "unwrap_deletions",
+    "writer_codec",
 ]
 
 # What each class must have, read from the class itself; instance attributes are checked on live
 # objects by _self_test below.
 _CLASS_ATTRIBUTES: dict[type, tuple[str, ...]] = {
-    W3LeafMatcher: ("_read_data", "_read_ids", "_read_weights", "_read_values", "_next_block",
-                    "block_max_id", "is_active"),
+    W3LeafMatcher: (
+        "_read_data",
+        "_read_ids",
+        "_read_weights",
+        "_read_values",
+        "_next_block",
+        "block_max_id",
+        "is_active",
+    ),
     BM25FScorer: ("_score",),
     WeightLengthScorer: ("_score",),
     SubFile: ("seek", "read"),
@@ -55,7 +75,8 @@ def _fail(problem: str) -> WhooshMismatch:
         f"minutes reads whoosh3 {PINNED_VERSION}'s internals, but {problem}. Install the pinned version "
         f"(pip install 'whoosh3=={PINNED_VERSION}'), or to move to another one, check every name in "
         f"indexer/index/whoosh_compat.py against it, update PINNED_VERSION and the pin in pyproject.toml, "
-        f"and run the equivalence tests (tests/test_equivalence.py).")
+        f"and run the equivalence tests (tests/test_equivalence.py)."
+    )
 
 
 def _check_version() -> None:
@@ -142,7 +163,7 @@ def unwrap_deletions(matcher: Matcher) -> tuple[Matcher, frozenset[int] | None]:
     return matcher, None
 
 
-def is_block_matcher(matcher: Matcher) -> bool:
+def is_block_matcher(matcher: Matcher) -> TypeGuard[W3LeafMatcher]:
     """Say whether the matcher is whoosh3's block reader, whose blocks the functions below read."""
     return isinstance(matcher, W3LeafMatcher)
 
@@ -151,6 +172,8 @@ def read_whole_block(matcher: W3LeafMatcher) -> tuple[Sequence[int], Sequence[fl
     """Return the current block's (ids, weights, count, ids_are_deltas) as stored: weights may be
     given as one float for every posting or None for 1.0, and ids as deltas unless byte ids."""
     matcher._read_data()
+    # _read_data has just loaded the block; its length was read with its header.
+    assert matcher._data is not None and matcher._blocklength is not None
     ids, weights = matcher._data[0], matcher._data[1]
     if weights is None or isinstance(weights, float):
         weights = [1.0 if weights is None else weights] * matcher._blocklength
@@ -160,6 +183,7 @@ def read_whole_block(matcher: W3LeafMatcher) -> tuple[Sequence[int], Sequence[fl
 def block_values(matcher: W3LeafMatcher) -> Sequence[bytes]:
     """Return the current block's encoded values."""
     matcher._read_values()
+    assert matcher._values is not None  # _read_values has just set it
     values: Sequence[bytes] = matcher._values
     return values
 
@@ -170,6 +194,7 @@ def block_postings(matcher: W3LeafMatcher, values: bool) -> tuple[Sequence[int],
     matcher._read_weights()
     if values:
         matcher._read_values()
+    assert matcher._ids is not None and matcher._weights is not None  # _read_ids and _read_weights have just set them
     return matcher._ids, matcher._weights, matcher._values if values else None
 
 
@@ -194,6 +219,7 @@ def seek_vector(vector: W3LeafMatcher, key: str) -> None:
         return
     if vector._ids is None:
         vector._read_ids()
+    assert vector._ids is not None  # read just above if it was not yet
     vector._i = max(vector._i, bisect_left(vector._ids, key, vector._i))
 
 

@@ -10,9 +10,17 @@ from charset_normalizer import from_bytes
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 # Shift_JIS pages nearly always use Microsoft's extensions (①, ㈱, 髙), so read them as cp932.
 _ALIASES = {
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "windows-31j": "cp932", "ms932": "cp932", "ms_kanji": "cp932", "csshiftjis": "cp932",
-    "euc-jp": "euc_jp", "x-euc-jp": "euc_jp", "eucjp": "euc_jp",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "ms932": "cp932",
+    "ms_kanji": "cp932",
+    "csshiftjis": "cp932",
+    "euc-jp": "euc_jp",
+    "x-euc-jp": "euc_jp",
+    "eucjp": "euc_jp",
 }
 _CANDIDATES = ("utf_8", "cp932", "euc_jp", "iso2022_jp")
 
@@ -37,8 +45,7 @@ def charset_from_content_type(content_type: str | None) -> str | None:
 
 def decode_html(raw: bytes, declared: str | None = None) -> str:
     """Return the page's text, trusting a declared charset only if the bytes decode cleanly."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf_8"), (codecs.BOM_UTF16_LE, "utf_16"),
-                          (codecs.BOM_UTF16_BE, "utf_16")):
+    for bom, encoding in ((codecs.BOM_UTF8, "utf_8"), (codecs.BOM_UTF16_LE, "utf_16"), (codecs.BOM_UTF16_BE, "utf_16")):
         if raw.startswith(bom):
             return raw.decode(encoding, errors="replace").lstrip("\ufeff")
     meta = _META_CHARSET.search(raw[:8192])

@@ -25,7 +25,8 @@ def load_tokyo(path: Path) -> Iterator[Meeting]:
         year, month, day = (int(x) for x in parts)
         url = record.get("URL") or f"urn:tokyo-assembly:{record['Date']}:{title}"
         meeting_id = meeting_id_for(url)
-        utterances, header = [], ""
+        utterances: list[Utterance] = []
+        header = ""
         for turn in record.get("Proceeding", []):
             text = normalize_text(turn.get("Utterance") or "")
             label = turn.get("Speaker")
@@ -33,16 +34,28 @@ def load_tokyo(path: Path) -> Iterator[Meeting]:
                 header += text + "\n"
                 continue
             speaker = parse_label(label)
-            utterances.append(Utterance(
-                meeting_id, len(utterances) + 1, speaker.role if speaker else label,
-                speaker.name if speaker else None, text, label,
-            ))
+            utterances.append(
+                Utterance(
+                    meeting_id,
+                    len(utterances) + 1,
+                    speaker.role if speaker else label,
+                    speaker.name if speaker else None,
+                    text,
+                    label,
+                )
+            )
         for utterance, full in zip(utterances, resolve_full_names(header, [u.speaker for u in utterances])):
             utterance.speaker = full
         start, _ = find_times(header.split("開議")[0]) if "開議" in header else (None, None)
         yield Meeting(
-            id=meeting_id, url=url, title=title, committee=committee_name(title), meeting_name=title,
-            date=date(year, month, day), start_time=start, utterances=utterances,
+            id=meeting_id,
+            url=url,
+            title=title,
+            committee=committee_name(title),
+            meeting_name=title,
+            date=date(year, month, day),
+            start_time=start,
+            utterances=utterances,
         )
 
 
@@ -58,12 +71,22 @@ def diet_record_to_api(record: dict) -> dict:
     info = record.get("meeting_info") or {}
     issue_id = record["id"].rsplit("_", 1)[0]
     return {
-        "speechID": record["id"], "issueID": issue_id, "session": record.get("session"),
-        "nameOfHouse": record.get("house"), "nameOfMeeting": record.get("committee"),
-        "issue": info.get("issue") or "", "date": record["date"], "speechOrder": _speech_order(record),
-        "speaker": record.get("speaker"), "speakerYomi": None, "speakerGroup": record.get("party"),
-        "speakerPosition": record.get("position"), "speakerRole": None, "speech": record.get("text") or "",
-        "speechURL": record.get("url"), "meetingURL": f"https://kokkai.ndl.go.jp/txt/{issue_id}",
+        "speechID": record["id"],
+        "issueID": issue_id,
+        "session": record.get("session"),
+        "nameOfHouse": record.get("house"),
+        "nameOfMeeting": record.get("committee"),
+        "issue": info.get("issue") or "",
+        "date": record["date"],
+        "speechOrder": _speech_order(record),
+        "speaker": record.get("speaker"),
+        "speakerYomi": None,
+        "speakerGroup": record.get("party"),
+        "speakerPosition": record.get("position"),
+        "speakerRole": None,
+        "speech": record.get("text") or "",
+        "speechURL": record.get("url"),
+        "meetingURL": f"https://kokkai.ndl.go.jp/txt/{issue_id}",
     }
 
 

@@ -12,8 +12,7 @@ ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": 
 # Last valid year of each era, so 平成32年 or 昭和65年 are rejected rather than guessed.
 ERA_LAST_YEAR = {"明治": 45, "大正": 15, "昭和": 64, "平成": 31, "令和": 99}
 
-KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-                "六": 6, "七": 7, "八": 8, "九": 9}
+KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUM = r"[0-9〇零一二三四五六七八九十百千]+"
 
@@ -22,7 +21,9 @@ _ERA_DATE = re.compile(
     rf"(?:[(（]\s*(?:西暦)?\s*\d{{4}}\s*年?\s*[)）]\s*)?"
     rf"(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*日"
 )
-_LETTER_DATE = re.compile(r"(?<![A-Za-z])(?P<era>[MTSHR])\s*(?P<y>\d{1,2})[.\-/](?P<m>\d{1,2})[.\-/](?P<d>\d{1,2})(?!\d)")
+_LETTER_DATE = re.compile(
+    r"(?<![A-Za-z])(?P<era>[MTSHR])\s*(?P<y>\d{1,2})[.\-/](?P<m>\d{1,2})[.\-/](?P<d>\d{1,2})(?!\d)"
+)
 _WESTERN_DATE = re.compile(
     rf"(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}})\s*(?:[(（][^()（）]{{1,8}}[)）])?\s*年\s*"
     rf"(?:[(（][^()（）]{{1,8}}[)）]\s*)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*日"
@@ -131,7 +132,7 @@ def find_times(text: str) -> tuple[str | None, str | None]:
     start = _clock(first)
     end = None
     if len(matches) > 1:
-        between = text[first.end():matches[1].start()]
+        between = text[first.end() : matches[1].start()]
         if _RANGE_SEP.fullmatch(between):
             end = _clock(matches[1])
             # 午後3時~4時45分: the second time inherits 午後 from the first.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
@@ -12,20 +13,79 @@ from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 from indexer.text.normalize import normalize_text
 
 # Never content: scripts and the site's chrome.
-_DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "svg", "canvas", "button",
-              "select", "input", "textarea", "nav", "aside", "footer", "object", "embed"}
+_DROP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "canvas",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "nav",
+    "aside",
+    "footer",
+    "object",
+    "embed",
+}
 _CHROME = re.compile(
     r"breadcrumb|pankuzu|topicpath|topic-path|(^|[-_])g?nav|navi|menu|sidebar|side[-_]?col|"
     r"(^|[-_])side($|[-_])|footer|contact|inquiry|toiawase|enquete|questionnaire|survey|sns|"
     r"share|pagetop|page-top|skip|related|banner",
     re.I,
 )
-_MAIN_SELECTORS = ("main", "[role=main]", "#main", "#contents", "#content", "#main-contents",
-                   "#mainContents", "#main_contents", "#main-content", ".main", "article")
-_BLOCK_TAGS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd",
-               "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr",
-               "blockquote", "pre", "hr", "header", "center", "address", "figure", "caption",
-               "td", "th", "body", "html"}
+_MAIN_SELECTORS = (
+    "main",
+    "[role=main]",
+    "#main",
+    "#contents",
+    "#content",
+    "#main-contents",
+    "#mainContents",
+    "#main_contents",
+    "#main-content",
+    ".main",
+    "article",
+)
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "blockquote",
+    "pre",
+    "hr",
+    "header",
+    "center",
+    "address",
+    "figure",
+    "caption",
+    "td",
+    "th",
+    "body",
+    "html",
+}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Lines that mark the end of the content even when the site does not mark its footer.
 STOP_LINE = re.compile(
@@ -55,10 +115,10 @@ def parse_soup(html: str) -> BeautifulSoup:
 def canonical_url(soup: BeautifulSoup, base_url: str | None) -> str | None:
     """Return the page's canonical link resolved against base_url, or base_url."""
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
+        rel: str | list[str] = link.get("rel") or []
         rel = rel if isinstance(rel, list) else [rel]
         if "canonical" in (r.lower() for r in rel):
-            canonical = urljoin(base_url or "", link["href"].strip())
+            canonical = urljoin(base_url or "", cast(str, link["href"]).strip())  # href is single-valued
             if canonical.lower().startswith(("http://", "https://")):
                 return canonical
     return base_url

@@ -21,7 +21,7 @@ def meetings_from_speeches(records: list[dict]) -> list[Meeting]:
         url = first.get("meetingURL") or f"https://kokkai.ndl.go.jp/txt/{issue_id}"
         meeting_id = meeting_id_for(url)
         house, name = first.get("nameOfHouse") or "", first.get("nameOfMeeting") or ""
-        utterances = []
+        utterances: list[Utterance] = []
         for order in sorted(speeches):
             if order == 0:
                 continue
@@ -38,8 +38,15 @@ def meetings_from_speeches(records: list[dict]) -> list[Meeting]:
             speaker = record.get("speaker") or (parsed.name if parsed else None)
             utterances.append(Utterance(meeting_id, len(utterances) + 1, role, speaker, text, label))
         title = normalize_text(f"第{first.get('session', '')}回国会 {house} {name} {first.get('issue', '')}")
-        meetings.append(Meeting(
-            id=meeting_id, url=url, title=title.strip(), committee=f"{house} {name}".strip(),
-            meeting_name=f"{house}{name}", date=date.fromisoformat(first["date"]), utterances=utterances,
-        ))
+        meetings.append(
+            Meeting(
+                id=meeting_id,
+                url=url,
+                title=title.strip(),
+                committee=f"{house} {name}".strip(),
+                meeting_name=f"{house}{name}",
+                date=date.fromisoformat(first["date"]),
+                utterances=utterances,
+            )
+        )
     return meetings

@@ -8,6 +8,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 from indexer.parse.charset import decode_html
 from indexer.parse.dates import find_date, find_times
@@ -60,19 +61,74 @@ HEADER_LABELS = {
     "meeting_name": ("会議名", "会議の名称", "審議会等の名称", "審議会名", "名称"),
     "when": ("開催日時", "日時", "開催日", "開催年月日", "日付", "開催時間", "時間"),
     "place": ("開催場所", "場所", "会場"),
-    "agenda": ("議題", "案件", "会議次第", "次第", "付議事件", "本日の会議に付した事件",
-               "会議に付した事件", "本日の会議に付した案件"),
-    "attendance": ("出席者", "出席委員", "出席議員", "欠席者", "欠席委員", "傍聴者", "傍聴人",
-                   "説明員", "事務局職員", "公開・非公開の別", "公開の可否", "会議の公開"),
+    "agenda": (
+        "議題",
+        "案件",
+        "会議次第",
+        "次第",
+        "付議事件",
+        "本日の会議に付した事件",
+        "会議に付した事件",
+        "本日の会議に付した案件",
+    ),
+    "attendance": (
+        "出席者",
+        "出席委員",
+        "出席議員",
+        "欠席者",
+        "欠席委員",
+        "傍聴者",
+        "傍聴人",
+        "説明員",
+        "事務局職員",
+        "公開・非公開の別",
+        "公開の可否",
+        "会議の公開",
+    ),
 }
 # Headings after which the record itself (speeches and narrative) follows.
 RECORD_MARKERS = (
-    "審議結果", "審議の結果", "会議録", "議事録", "議事の経過", "会議の経過", "審議の経過", "審議経過",
-    "議事経過", "会議経過", "議事内容", "会議内容", "審議内容", "発言内容", "議事要旨", "会議要旨",
-    "議事概要", "会議の概要", "会議概要", "発言要旨", "会議の内容", "議事の概要", "審議の概要",
-    "会議結果", "会議の結果", "審議状況", "会議録(要旨)", "議事録(要旨)", "会議の要旨", "議事の要旨",
-    "議事要録", "発言の要旨", "審議の要旨", "会議記録", "主な意見", "主な発言", "質疑応答", "意見交換",
-    "質疑・意見", "協議内容", "協議の内容",
+    "審議結果",
+    "審議の結果",
+    "会議録",
+    "議事録",
+    "議事の経過",
+    "会議の経過",
+    "審議の経過",
+    "審議経過",
+    "議事経過",
+    "会議経過",
+    "議事内容",
+    "会議内容",
+    "審議内容",
+    "発言内容",
+    "議事要旨",
+    "会議要旨",
+    "議事概要",
+    "会議の概要",
+    "会議概要",
+    "発言要旨",
+    "会議の内容",
+    "議事の概要",
+    "審議の概要",
+    "会議結果",
+    "会議の結果",
+    "審議状況",
+    "会議録(要旨)",
+    "議事録(要旨)",
+    "会議の要旨",
+    "議事の要旨",
+    "議事要録",
+    "発言の要旨",
+    "審議の要旨",
+    "会議記録",
+    "主な意見",
+    "主な発言",
+    "質疑応答",
+    "意見交換",
+    "質疑・意見",
+    "協議内容",
+    "協議の内容",
 )
 
 _LABEL_TO_FIELD = {label: key for key, labels in HEADER_LABELS.items() for label in labels}
@@ -129,8 +185,7 @@ class _Turn:
     standalone: bool = False  # narrative that must not absorb following lines (headings, summaries)
 
 
-def parse_minutes(page: bytes | str, url: str | None = None, *,
-                  charset: str | None = None) -> Meeting:
+def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | None = None) -> Meeting:
     """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why."""
     size = len(page)
     if size > MAX_PAGE_BYTES:
@@ -150,7 +205,7 @@ def parse_minutes(page: bytes | str, url: str | None = None, *,
     start = _record_start(lines)
     if start is None:
         raise NotMinutesError(url, "no record section (審議結果/会議録/議事の経過…) and no speaker labels")
-    header_lines, record_lines = lines[:start.index], lines[start.index:]
+    header_lines, record_lines = lines[: start.index], lines[start.index :]
     if start.skip_marker:
         record_lines = record_lines[1:]
     if start.row_value is not None:
@@ -208,8 +263,15 @@ def _record_start(lines: list[Line]) -> _RecordStart | None:
     """Find where the record begins: after a record marker, else at the first speaker label."""
     # A page titled just 会議録 has that word above its header, so a marker counts only after
     # the first header label when there is one.
-    first_label = next((i for i, line in enumerate(lines) if _HEADER_LINE.match(
-        line.label if line.kind == "row" else line.text)), -1)
+    first_label = next(
+        # cast: a row line always has its label (see content_lines).
+        (
+            i
+            for i, line in enumerate(lines)
+            if _HEADER_LINE.match(cast(str, line.label) if line.kind == "row" else line.text)
+        ),
+        -1,
+    )
     for index, line in enumerate(lines):
         if index < first_label:
             continue
@@ -426,12 +488,14 @@ def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
                 log.info("label %s has no speech; skipped", turn.speaker.label)
             continue
         speaker = turn.speaker
-        utterances.append(Utterance(
-            meeting_id=meeting_id,
-            seq=len(utterances) + 1,
-            role=speaker.role if speaker else None,
-            speaker=speaker.name if speaker else None,
-            text=text,
-            label=speaker.label if speaker else None,
-        ))
+        utterances.append(
+            Utterance(
+                meeting_id=meeting_id,
+                seq=len(utterances) + 1,
+                role=speaker.role if speaker else None,
+                speaker=speaker.name if speaker else None,
+                text=text,
+                label=speaker.label if speaker else None,
+            )
+        )
     return utterances

@@ -4,16 +4,65 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 # Canonical roles, longest first so 副委員長 wins over 委員長 and 委員. Anything else is kept as
 # printed (the "other" case).
 ROLES = (
-    "副委員長", "委員長", "副部会長", "部会長", "副会長", "会長", "副議長", "議長", "副座長", "座長",
-    "副市長", "市長", "副町長", "町長", "副村長", "村長", "副区長", "区長", "副知事", "知事",
-    "教育長", "事務局長", "事務局", "説明員", "部長", "課長", "局長", "室長", "所長", "次長",
-    "参事", "主幹", "係長", "理事", "監事", "幹事", "顧問", "参考人", "委員", "議員", "大臣",
-    "政府参考人", "証人", "公述人", "司会", "オブザーバー", "事務総長", "政務官", "長官", "審議官",
-    "総裁", "技監", "総監", "市場長",
+    "副委員長",
+    "委員長",
+    "副部会長",
+    "部会長",
+    "副会長",
+    "会長",
+    "副議長",
+    "議長",
+    "副座長",
+    "座長",
+    "副市長",
+    "市長",
+    "副町長",
+    "町長",
+    "副村長",
+    "村長",
+    "副区長",
+    "区長",
+    "副知事",
+    "知事",
+    "教育長",
+    "事務局長",
+    "事務局",
+    "説明員",
+    "部長",
+    "課長",
+    "局長",
+    "室長",
+    "所長",
+    "次長",
+    "参事",
+    "主幹",
+    "係長",
+    "理事",
+    "監事",
+    "幹事",
+    "顧問",
+    "参考人",
+    "委員",
+    "議員",
+    "大臣",
+    "政府参考人",
+    "証人",
+    "公述人",
+    "司会",
+    "オブザーバー",
+    "事務総長",
+    "政務官",
+    "長官",
+    "審議官",
+    "総裁",
+    "技監",
+    "総監",
+    "市場長",
 )
 # Printed titles that end in one of these words take that canonical role (産業労働局長 → 局長,
 # 内閣総理大臣 → 大臣); listed separately so ROLES stays the vocabulary users filter by.
@@ -27,7 +76,9 @@ _SEAT_NUMBER = re.compile(r"^[\d〇一二三四五六七八九十百]{1,6}\s*番
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,60}[)）]\s*$")
 _ROLE_THEN_PSEUDONYM = re.compile(r"^(?P<title>[^\sA-Z0-9]{1,8}?)\s*(?P<tag>[A-Z]{1,2}|[0-9]{1,2})$")
 # 田中（晃）委員長: two members share a surname, told apart by the first character of the given name.
-_DISAMBIGUATED = re.compile(r"^(?P<surname>[^\s()（）]{1,4})[(（](?P<initial>[^\s()（）]{1,2})[)）](?P<title>\S{1,20})$")
+_DISAMBIGUATED = re.compile(
+    r"^(?P<surname>[^\s()（）]{1,4})[(（](?P<initial>[^\s()（）]{1,2})[)）](?P<title>\S{1,20})$"
+)
 _MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会長", "副会長", "座長", "議長", "副議長"}
 _PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
 # A parenthesis after a role holds a name (議長(中村俊介君)) or an organisation (事務局(市)).
@@ -84,7 +135,7 @@ def _split_name(label: str, role: str) -> tuple[str | None, str]:
         return name_part, role
     surname = _leading_surname(name_part)
     if surname:
-        rest = name_part[len(surname):]
+        rest = name_part[len(surname) :]
         # The rest is a given name (中村太郎委員) or part of a title (前田道路管理部長 → 道路管理部長).
         if rest and all("人名" in t.part_of_speech for t in morphemes(rest)):
             return name_part, role
@@ -133,7 +184,8 @@ def parse_label(label: str) -> Speaker | None:
     pseudonymous = _ROLE_THEN_PSEUDONYM.match(label)
     if pseudonymous and canonical_role(pseudonymous["title"]) in ROLES:
         # 委員A, 委員1, 委員Ｂ: anonymised minutes number their members after the role.
-        return Speaker(canonical_role(pseudonymous["title"]), pseudonymous["tag"], label)
+        # cast: the role was just found in ROLES, so it is not None.
+        return Speaker(cast(str, canonical_role(pseudonymous["title"])), pseudonymous["tag"], label)
     disambiguated = _DISAMBIGUATED.match(label)
     if disambiguated:
         role = canonical_role(disambiguated["title"])
@@ -172,13 +224,13 @@ def split_speech_label(text: str) -> tuple[str, str | None]:
     """Split "○小泉委員長　これより…" into (speech, label); the space after the label may be missing."""
     match = _LABEL_END.match(text)
     if match:
-        return text[match.end():].strip(), match["label"]
+        return text[match.end() :].strip(), match["label"]
     if not text.startswith(("○", "◯", "〇")):
         return text, None
     head = text[1:40]
     paren = re.match(r"^[^()（）]{1,20}[(（][^()（）]{1,20}君[)）]", head)
     if paren:
-        return text[1 + paren.end():].strip(), paren.group(0)
+        return text[1 + paren.end() :].strip(), paren.group(0)
     # No space: the label ends at the first role word (longest at that place) or at 君.
     ends = []
     found = [(head.find(role), -len(role), role) for role in ROLES if 0 <= head.find(role) <= 25]
@@ -190,7 +242,7 @@ def split_speech_label(text: str) -> tuple[str, str | None]:
         ends.append(kun.end())
     if ends:
         end = min(ends)
-        return text[1 + end:].strip(), head[:end]
+        return text[1 + end :].strip(), head[:end]
     return text, None
 
 
@@ -205,7 +257,7 @@ def attendance_names(header_text: str) -> list[str]:
             name = match["name"]
             for role in _ROLE_SUFFIXES:  # 委員長山下 太郎 → 山下 太郎
                 if name.startswith(role) and len(name) > len(role):
-                    name = name[len(role):]
+                    name = name[len(role) :]
                     break
             names.append(name.strip())
     return list(dict.fromkeys(n for n in names if n))
@@ -223,13 +275,17 @@ def resolve_full_names(header_text: str, speakers: list[str | None]) -> list[str
         initial = re.match(r"^(.+)\((.+)\)$", speaker)
         if initial:
             surname, first = initial.groups()
-            matches = {n.replace(" ", "") for n in names
-                       if n.replace(" ", "").startswith(surname) and
-                       n.replace(" ", "")[len(surname):].startswith(first)}
+            matches = {
+                n.replace(" ", "")
+                for n in names
+                if n.replace(" ", "").startswith(surname) and n.replace(" ", "")[len(surname) :].startswith(first)
+            }
             resolved.append(matches.pop() if len(matches) == 1 else speaker)
             continue
-        matches = {n.replace(" ", "") for n in names
-                   if (n.split(" ")[0] == speaker if " " in n else n.startswith(speaker)) and
-                   n.replace(" ", "") != speaker}
+        matches = {
+            n.replace(" ", "")
+            for n in names
+            if (n.split(" ")[0] == speaker if " " in n else n.startswith(speaker)) and n.replace(" ", "") != speaker
+        }
         resolved.append(matches.pop() if len(matches) == 1 else speaker)
     return resolved

@@ -33,18 +33,28 @@ def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int
     best: dict[str, int] = {}
     for mid, seq in ranked:
         best.setdefault(mid, seq)
-    page = list(best)[request.offset:request.offset + request.limit]
+    page = list(best)[request.offset : request.offset + request.limit]
     headers = engine.meeting_headers(page)
     groups = []
     for mid in page:
         header = headers.get(mid, {})
-        groups.append(MeetingGroup(mid, header.get("title", ""), header.get("committee", ""),
-                                   header.get("date", ""), header.get("url", ""), counts[mid], best[mid]))
+        groups.append(
+            MeetingGroup(
+                mid,
+                header.get("title", ""),
+                header.get("committee", ""),
+                header.get("date", ""),
+                header.get("url", ""),
+                counts[mid],
+                best[mid],
+            )
+        )
     return len(best), groups
 
 
-def trend(engine: SearchIndex, request: SearchRequest, period: str = "year",
-          split: str | None = None) -> dict[str, Counter]:
+def trend(
+    engine: SearchIndex, request: SearchRequest, period: str = "year", split: str | None = None
+) -> dict[str, Counter]:
     """Return {period: Counter({series: hits})} over every match; series is "" unless split by
     "committee" or "role"."""
     field = "month" if period == "month" else "year"
@@ -60,27 +70,37 @@ def trend(engine: SearchIndex, request: SearchRequest, period: str = "year",
 def speaker_profile(engine: SearchIndex, name: str, limit: int = 200) -> dict:
     """Return a speaker's utterances by date (newest first) and their counts per committee."""
     with engine.searcher() as searcher:
-        results = searcher.search(wq.Term("speaker", name), limit=None,
-                                  sortedby=[sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")])
+        results = searcher.search(
+            wq.Term("speaker", name),
+            limit=None,
+            sortedby=[sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")],
+        )
         docs = [dict(hit) for hit in results]
     committees = Counter(d["committee"] for d in docs)
     roles = Counter(d["role"] for d in docs if d.get("role"))
-    return {"name": name, "total": len(docs), "committees": dict(committees.most_common()),
-            "roles": dict(roles.most_common()), "utterances": docs[:limit]}
+    return {
+        "name": name,
+        "total": len(docs),
+        "committees": dict(committees.most_common()),
+        "roles": dict(roles.most_common()),
+        "utterances": docs[:limit],
+    }
 
 
 def speakers(engine: SearchIndex, contains: str = "") -> list[tuple[str, int]]:
     """Return (speaker name, utterance count) for every speaker whose name contains the text."""
     wanted = normalize_name(contains) if contains else ""
     with engine.searcher() as searcher:
-        counts = [(term.decode("utf-8"), searcher.doc_frequency("speaker", term))
-                  for term in searcher.lexicon("speaker")]
+        counts = [
+            (term.decode("utf-8"), searcher.doc_frequency("speaker", term)) for term in searcher.lexicon("speaker")
+        ]
     return sorted(((n, c) for n, c in counts if n and wanted in normalize_name(n)), key=lambda x: (-x[1], x[0]))
 
 
 def all_meetings(engine: SearchIndex) -> list[dict]:
     """Return every meeting's header document, newest first."""
     with engine.searcher() as searcher:
-        results = searcher.search(wq.Term("kind", "meeting"), limit=None,
-                                  sortedby=sorting.FieldFacet("date", reverse=True))
+        results = searcher.search(
+            wq.Term("kind", "meeting"), limit=None, sortedby=sorting.FieldFacet("date", reverse=True)
+        )
         return [dict(hit) for hit in results]

@@ -8,9 +8,39 @@ from indexer.search.engine import SearchIndex
 from indexer.search.highlight import match_spans
 
 # Turns that answer a member's question; the chair's turns (委員長, 議長 …) between them are skipped.
-ANSWER_ROLES = {"事務局", "事務局長", "説明員", "市長", "副市長", "町長", "副町長", "村長", "区長", "知事",
-                "副知事", "教育長", "部長", "課長", "局長", "室長", "所長", "次長", "参事", "主幹", "係長",
-                "大臣", "政府参考人", "参考人", "長官", "審議官", "政務官", "技監", "総監", "市場長", "証人"}
+ANSWER_ROLES = {
+    "事務局",
+    "事務局長",
+    "説明員",
+    "市長",
+    "副市長",
+    "町長",
+    "副町長",
+    "村長",
+    "区長",
+    "知事",
+    "副知事",
+    "教育長",
+    "部長",
+    "課長",
+    "局長",
+    "室長",
+    "所長",
+    "次長",
+    "参事",
+    "主幹",
+    "係長",
+    "大臣",
+    "政府参考人",
+    "参考人",
+    "長官",
+    "審議官",
+    "政務官",
+    "技監",
+    "総監",
+    "市場長",
+    "証人",
+}
 MEMBER_ROLES = {"委員", "議員", "理事", "副委員長"}
 CHAIR_ROLES = {"委員長", "議長", "副議長", "会長", "副会長", "部会長", "座長", "副座長"}
 
@@ -26,8 +56,8 @@ def context(engine: SearchIndex, meeting_id: str, seq: int, before: int = 3, aft
     return {
         "meeting": everything[0],
         "hit": hit,
-        "before": docs[max(0, position - before):position],
-        "after": docs[position + 1:position + 1 + after],
+        "before": docs[max(0, position - before) : position],
+        "after": docs[position + 1 : position + 1 + after],
         "answers": answers_to(docs, position),
     }
 
@@ -37,7 +67,7 @@ def answers_to(docs: list[dict], position: int) -> list[dict]:
     if docs[position].get("role") not in MEMBER_ROLES:
         return []
     found = []
-    for doc in docs[position + 1:]:
+    for doc in docs[position + 1 :]:
         role = doc.get("role") or ""
         if role in MEMBER_ROLES:
             break
@@ -54,5 +84,5 @@ def kwic_lines(text: str, parsed, width: int = 30, spans=None) -> list[tuple[str
     if spans is None:
         spans = match_spans(flat, parsed.patterns, parsed.substrings)
     for start, end in spans:
-        lines.append((flat[max(0, start - width):start], flat[start:end], flat[end:end + width]))
+        lines.append((flat[max(0, start - width) : start], flat[start:end], flat[end : end + width]))
     return lines

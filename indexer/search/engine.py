@@ -6,11 +6,12 @@ import heapq
 import logging
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Collection, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from whoosh import sorting
 from whoosh.idsets import DocIdSet
@@ -48,7 +49,7 @@ class SearchRequest:
     offset: int = 0
     limit: int = 20
     expand: bool = True  # apply synonyms and abbreviations
-    mode: str = "final"  # matching mode, see indexer.query.MODES
+    mode: str = "final"  # matching mode, see indexer.search.query.MODES
 
 
 @dataclass
@@ -73,9 +74,15 @@ class Hit:
     def to_json(self) -> dict:
         """Return the hit in the shape of `minutes search --json`."""
         return {
-            "meeting_id": self.meeting_id, "seq": self.seq, "role": self.role,
-            "speaker": self.speaker, "committee": self.committee, "date": self.date,
-            "title": self.title, "url": self.url, "snippet": self.snippet,
+            "meeting_id": self.meeting_id,
+            "seq": self.seq,
+            "role": self.role,
+            "speaker": self.speaker,
+            "committee": self.committee,
+            "date": self.date,
+            "title": self.title,
+            "url": self.url,
+            "snippet": self.snippet,
         }
 
 
@@ -167,8 +174,11 @@ class Generation:
         """Return each meeting's header document number (seq 0), found once per generation."""
         if self._headers is None:
             reader = self.searcher().reader()
-            self._headers = {mid: d for d, (mid, seq) in enumerate(zip(self.column("meeting_id"), self.column("seq")))
-                             if seq == 0 and not reader.is_deleted(d)}
+            self._headers = {
+                mid: d
+                for d, (mid, seq) in enumerate(zip(self.column("meeting_id"), self.column("seq")))
+                if seq == 0 and not reader.is_deleted(d)
+            }
         return self._headers
 
     def warm(self) -> int:
@@ -177,8 +187,10 @@ class Generation:
         segments = searcher.subsearchers or [(searcher, 0)]
         total = max(1, searcher.doc_count_all())
         budget = postings.POSTINGS_BUDGET * postings.WARM_SHARE
-        return sum(postings.warm(sub.reader(), ("text_ngram", "text"),
-                                 int(budget * sub.doc_count_all() / total)) for sub, _ in segments)
+        return sum(
+            postings.warm(sub.reader(), ("text_ngram", "text"), int(budget * sub.doc_count_all() / total))
+            for sub, _ in segments
+        )
 
     def close(self) -> None:
         """Close every thread's searcher and the index."""
@@ -193,7 +205,7 @@ class AllowedDocs(DocIdSet):
     """The documents a request's filters allow, tested on cached column values only for the
     documents a search meets, so a new date range costs nothing to set up."""
 
-    def __init__(self, checks: list[tuple[list, object]]):
+    def __init__(self, checks: list[tuple[Sequence[Any], frozenset[str] | tuple[str, str]]]):
         # (values by document number, a set of allowed values or a (low, high) range)
         self._sets = [(values, allowed) for values, allowed in checks if not isinstance(allowed, tuple)]
         self._ranges = [(values, *bounds) for values, bounds in checks if isinstance(bounds, tuple)]
@@ -234,8 +246,7 @@ class SearchIndex:
                 old, self._current, self._marker = self._current, Generation(ix, name), marker
                 self.problem = problem
                 if self.warm_ahead:
-                    threading.Thread(target=self._warm, args=(self._current,), daemon=True,
-                                     name=f"warm {name}").start()
+                    threading.Thread(target=self._warm, args=(self._current,), daemon=True, name=f"warm {name}").start()
                 if old is not None:
                     self._retire(old)
             generation = self._current
@@ -313,9 +324,10 @@ class SearchIndex:
             generation.filters.put(filters, allowed)
         return allowed
 
-    def _matched(self, generation: Generation, request: SearchRequest,
-                 parsed: ParsedQuery) -> tuple[Iterable[int], dict[int, float] | None]:
-        """Return every document number the request matches and, when `ranking` could evaluate the
+    def _matched(
+        self, generation: Generation, request: SearchRequest, parsed: ParsedQuery
+    ) -> tuple[Collection[int], dict[int, float] | None]:
+        """Return every document number the request matches and, when `evaluate` could evaluate the
         query, each one's score (None: Whoosh must rank it)."""
         key = (repr(parsed.query), Filters.of(request, parsed))
         found = generation.matches.get(key)
@@ -333,8 +345,9 @@ class SearchIndex:
             generation.matches.put(key, found)
         return found
 
-    def _ranked(self, generation: Generation, request: SearchRequest, scored: dict[int, float],
-                count: int | None) -> list[int]:
+    def _ranked(
+        self, generation: Generation, request: SearchRequest, scored: dict[int, float], count: int | None
+    ) -> list[int]:
         """Return the first count document numbers (all for None) in the request's order."""
         count = len(scored) if count is None else count
         if request.sort in ("date_desc", "date_asc"):
@@ -377,18 +390,26 @@ class SearchIndex:
         offset = max(0, request.offset)
         # The total and the facet counts come from every match, read off cached columns.
         docnums, scored = self._matched(generation, request, parsed)
-        facet_counts = {name: _sorted_counts(Counter(generation.column(name)[d] for d in docnums))
-                        for name in FACET_FIELDS}
+        facet_counts = {
+            name: _sorted_counts(Counter(generation.column(name)[d] for d in docnums)) for name in FACET_FIELDS
+        }
         searcher = generation.searcher()
         if scored is not None:
             page = self._ranked(generation, request, scored, offset + limit)[offset:]
-            hits = [_hit(searcher.stored_fields(d), scored[d], parsed, stored_tokens(searcher, d, parsed))
-                    for d in page]
+            hits = [
+                _hit(searcher.stored_fields(d), scored[d], parsed, stored_tokens(searcher, d, parsed)) for d in page
+            ]
         else:
-            results = searcher.search(parsed.query, filter=self._allowed(generation, request, parsed, searcher),
-                                      limit=offset + limit, sortedby=sort_facets(request.sort))
-            hits = [_hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i), parsed))
-                    for i in range(offset, min(offset + limit, results.scored_length()))]
+            results = searcher.search(
+                parsed.query,
+                filter=self._allowed(generation, request, parsed, searcher),
+                limit=offset + limit,
+                sortedby=sort_facets(request.sort),
+            )
+            hits = [
+                _hit(results[i], results.score(i), parsed, stored_tokens(searcher, results.docnum(i), parsed))
+                for i in range(offset, min(offset + limit, results.scored_length()))
+            ]
         return SearchResult(request, len(docnums), hits, facet_counts, parsed, generation.name)
 
     def ranked_ids(self, request: SearchRequest, limit: int | None = None) -> list[tuple[str, int]]:
@@ -465,15 +486,22 @@ class Filters:
             months=tuple(request.months),
             speakers=(*([request.speaker] if request.speaker else []), *inside.get("speaker", [])),
             committee_like=request.committee_like or None,
-            date_from=request.date_from, date_until=request.date_until,
+            date_from=request.date_from,
+            date_until=request.date_until,
         )
 
-    def checks(self, searcher) -> list[tuple[str, object]]:
+    def checks(self, searcher) -> list[tuple[str, frozenset[str] | tuple[str, str]]]:
         """Return (field, allowed values or (low, high) range) for each filter."""
-        checks: list[tuple[str, object]] = [
+        checks: list[tuple[str, frozenset[str] | tuple[str, str]]] = [
             (fieldname, frozenset(values))
-            for fieldname, values in (("role", self.roles), ("committee", self.committees),
-                                      ("year", self.years), ("month", self.months)) if values]
+            for fieldname, values in (
+                ("role", self.roles),
+                ("committee", self.committees),
+                ("year", self.years),
+                ("month", self.months),
+            )
+            if values
+        ]
         for speaker in self.speakers:
             checks.append(("speaker", _partial_values(searcher, "speaker", speaker)))
         if self.committee_like:

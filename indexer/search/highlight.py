@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from operator import itemgetter
 from typing import NamedTuple
@@ -45,8 +46,9 @@ def tokens_from_vector(pairs) -> list[StoredToken]:
     return tokens
 
 
-def match_spans(text: str, patterns: list[Pattern], substrings: list[Substring] = (),
-                tokens=None) -> list[tuple[int, int]]:
+def match_spans(
+    text: str, patterns: list[Pattern], substrings: Sequence[Substring] = (), tokens=None
+) -> list[tuple[int, int]]:
     """Return merged (start, end) character spans where any pattern or substring occurs in text;
     tokens, when given (from the term vector), spare analysing the text again."""
     if not patterns and not substrings:
@@ -61,7 +63,9 @@ def match_spans(text: str, patterns: list[Pattern], substrings: list[Substring] 
                 continue
             matched = [by_position.get(token.pos + offset) for _, offset in pattern]
             if all(m is not None and m.term == term for m, (term, _) in zip(matched, pattern)):
-                spans.append((matched[0].start, matched[-1].end))
+                first, last = matched[0], matched[-1]
+                assert first is not None and last is not None
+                spans.append((first.start, last.end))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -87,8 +91,9 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
-def snippet(text: str, patterns: list[Pattern], width: int = 160,
-            substrings: list[Substring] = (), tokens=None) -> str:
+def snippet(
+    text: str, patterns: list[Pattern], width: int = 160, substrings: Sequence[Substring] = (), tokens=None
+) -> str:
     """Return an HTML snippet of about width characters around the first match, matches marked."""
     return snippet_around(text, match_spans(text, patterns, substrings, tokens), width)
 

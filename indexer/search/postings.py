@@ -11,10 +11,13 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from functools import partial
 from itertools import accumulate
+from typing import Any
 
-from whoosh.reading import TermNotFound
+from whoosh.matching import Matcher
+from whoosh.reading import IndexReader, TermNotFound
 
 from indexer.index import whoosh_compat
 
@@ -31,7 +34,7 @@ class SegmentCache:
         self._items: OrderedDict = OrderedDict()  # key → (cost, value)
         self._cost = 0
 
-    def get(self, key):
+    def get(self, key: Hashable) -> Any:
         """Return a remembered value or None."""
         with self.lock:
             item = self._items.get(key)
@@ -40,7 +43,7 @@ class SegmentCache:
             self._items.move_to_end(key)
             return item[1]
 
-    def put(self, key, value, cost: int) -> None:
+    def put(self, key: Hashable, value: Any, cost: int) -> None:
         """Remember a value that costs about `cost` postings of memory."""
         with self.lock:
             old = self._items.pop(key, None)
@@ -56,7 +59,7 @@ class SegmentCache:
 CACHE = SegmentCache()
 
 
-def segment_key(reader) -> tuple:
+def segment_key(reader: IndexReader) -> tuple:
     """Identify a segment reader's content: its segment and how many of its documents are live."""
     segment = reader.segment() if hasattr(reader, "segment") else None
     if segment is None:
@@ -70,7 +73,7 @@ class PackedValues:
 
     __slots__ = ("data", "ends")
 
-    def __init__(self, chunks: list[bytes], lengths):
+    def __init__(self, chunks: list[bytes], lengths: Iterable[int]):
         self.data = b"".join(chunks)
         self.ends = array("I", accumulate(lengths))
 
@@ -78,9 +81,9 @@ class PackedValues:
         return len(self.ends)
 
     def __getitem__(self, i: int) -> bytes:
-        return self.data[self.ends[i - 1] if i else 0:self.ends[i]]
+        return self.data[self.ends[i - 1] if i else 0 : self.ends[i]]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         data, start = self.data, 0
         for end in self.ends:
             yield data[start:end]
@@ -92,13 +95,13 @@ class Postings:
 
     __slots__ = ("ids", "weights", "values")
 
-    def __init__(self, ids, weights, values):
+    def __init__(self, ids: array[int], weights: array[float], values: PackedValues | None):
         self.ids = ids
         self.weights = weights
         self.values = values
 
 
-def postings(reader, fieldname: str, text: str, values: bool = False) -> Postings:
+def postings(reader: IndexReader, fieldname: str, text: str, values: bool = False) -> Postings:
     """Return a term's postings in a segment reader, deletions removed; values only when asked."""
     key = (segment_key(reader), "postings", fieldname, text)
     found = CACHE.get(key)
@@ -109,7 +112,7 @@ def postings(reader, fieldname: str, text: str, values: bool = False) -> Posting
     return found
 
 
-def _open(reader, fieldname: str, text: str):
+def _open(reader: IndexReader, fieldname: str, text: str) -> tuple[Matcher | None, frozenset[int] | None]:
     """Return (the term's postings matcher, the deleted documents it hides or None); (None, None)
     for a term the segment does not have."""
     try:
@@ -119,7 +122,7 @@ def _open(reader, fieldname: str, text: str):
     return whoosh_compat.unwrap_deletions(matcher)
 
 
-def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
+def _read(reader: IndexReader, fieldname: str, text: str, with_values: bool) -> Postings:
     ids = array("i")
     weights = array("f")
     chunks: list[bytes] = []  # each block's values joined
@@ -152,12 +155,15 @@ def _read(reader, fieldname: str, text: str, with_values: bool) -> Postings:
         ids = array("i", (ids[i] for i in kept))
         weights = array("f", (weights[i] for i in kept))
         if with_values:
+            assert values is not None  # made above when with_values
             kept_values = [values[i] for i in kept]
             values = PackedValues(kept_values, map(len, kept_values))
     return Postings(ids, weights, values)
 
 
-def at_docs(reader, fieldname: str, text: str, docs, values: bool = True) -> dict[int, tuple[float, object]]:
+def at_docs(
+    reader: IndexReader, fieldname: str, text: str, docs: Collection[int], values: bool = True
+) -> dict[int, tuple[float, object]]:
     """Return {document: (weight, encoded value or None)} of a term at the given documents only.
 
     Read from its postings when they are in memory or the documents are many; otherwise only the
@@ -193,7 +199,7 @@ def at_docs(reader, fieldname: str, text: str, docs, values: bool = True) -> dic
     return found
 
 
-def _pick(found: Postings, docs, values: bool = True) -> dict[int, tuple[float, object]]:
+def _pick(found: Postings, docs: Collection[int], values: bool = True) -> dict[int, tuple[float, object]]:
     """Return {document: (weight, value or None)} from a posting list in memory, for the given documents."""
     ids = found.ids
     if len(docs) * 8 > len(ids):
@@ -209,19 +215,22 @@ def _pick(found: Postings, docs, values: bool = True) -> dict[int, tuple[float, 
     return {ids[i]: (weights[i], None) for i in where}
 
 
-def frequency(reader, fieldname: str, text: str) -> int:
+def frequency(reader: IndexReader, fieldname: str, text: str) -> int:
     """Return how many of a segment's documents hold a term (remembered: each lookup in the term
     index reads the segment file, and a search asks for the same terms several times)."""
-    return remembered(reader, "frequency", (fieldname, text), lambda: reader.doc_frequency(fieldname, text),
-                      cost=lambda _: 8)
+    return remembered(
+        reader, "frequency", (fieldname, text), lambda: reader.doc_frequency(fieldname, text), cost=lambda _: 8
+    )
 
 
-def known(reader, name: str, key):
+def known(reader: IndexReader, name: str, key: Hashable) -> Any:
     """Return a per-segment fact if it is remembered, else None (computing nothing)."""
     return CACHE.get((segment_key(reader), name, key))
 
 
-def remembered(reader, name: str, key, compute, cost=len):
+def remembered(
+    reader: IndexReader, name: str, key: Hashable, compute: Callable[[], Any], cost: Callable[[Any], int] = len
+) -> Any:
     """Return compute() for a per-segment fact, computed once and kept within the budget."""
     full_key = (segment_key(reader), name, key)
     found = CACHE.get(full_key)
@@ -231,7 +240,7 @@ def remembered(reader, name: str, key, compute, cost=len):
     return found
 
 
-def warm(reader, fieldnames: tuple[str, ...], budget: int) -> int:
+def warm(reader: IndexReader, fieldnames: tuple[str, ...], budget: int) -> int:
     """Read the most frequent terms' postings (with values) into the cache, up to `budget` postings
     over the given fields together; return how many were read. A common term is the slowest to read
     cold and the likeliest to be asked for again."""

@@ -26,8 +26,16 @@ NGRAM_FIELD = "text_ngram"
 # exist for the relevance benchmark.
 MODES = ("final", "janome", "bigram")
 WORDS_BOOST = 0.1
-FILTER_FIELDS = {"role": "role", "speaker": "speaker", "committee": "committee", "year": "year",
-                 "役職": "role", "発言者": "speaker", "会議": "committee", "年": "year"}
+FILTER_FIELDS = {
+    "role": "role",
+    "speaker": "speaker",
+    "committee": "committee",
+    "year": "year",
+    "役職": "role",
+    "発言者": "speaker",
+    "会議": "committee",
+    "年": "year",
+}
 
 
 class QueryError(ValueError):
@@ -59,8 +67,8 @@ def _lex(text: str) -> list[tuple[str, str]]:
         if text[pos] == '"':
             end = text.find('"', pos + 1)
             if end < 0:
-                raise QueryError("引用符（\"）が閉じられていません。フレーズは \"…\" のように囲んでください。")
-            tokens.append(("phrase", text[pos + 1:end]))
+                raise QueryError('引用符（"）が閉じられていません。フレーズは "…" のように囲んでください。')
+            tokens.append(("phrase", text[pos + 1 : end]))
             pos = end + 1
             continue
         if text[pos] in "()":
@@ -68,6 +76,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
             pos += 1
             continue
         match = _WORD.match(text, pos)
+        assert match is not None  # text[pos] is none of the characters _WORD excludes
         word = match.group(0)
         pos = match.end()
         if word in ("OR", "|", "||", "または"):
@@ -86,7 +95,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
-def sequence_query(tokens: list, fieldname: str = TEXT_FIELD) -> wq.Query:
+def sequence_query(tokens: list, fieldname: str = TEXT_FIELD) -> wq.Term | TermSequence:
     """Match analysed tokens in order, keeping the gaps that dropped particles left between them."""
     if len(tokens) == 1:
         return wq.Term(fieldname, tokens[0].term)
@@ -102,7 +111,7 @@ def substring_query(text: str, word_start: bool) -> wq.Query | None:
     folded = fold_chars(text.replace(" ", ""))[0]
     if len(folded) < 2:
         return None
-    terms = [folded[i:i + 2] for i in range(len(folded) - 1)]
+    terms = [folded[i : i + 2] for i in range(len(folded) - 1)]
     if word_start:
         terms[0] = WORD_START + terms[0]
     # A phrase scores the sum of its bigrams; dividing by their number keeps a long synonym
@@ -141,7 +150,8 @@ class _Parser:
         return clauses
 
     def parse_and(self, top: bool = False) -> wq.Query | None:
-        positives, negatives = [], []
+        positives: list[wq.Query] = []
+        negatives: list[wq.Query] = []
         while True:
             kind, _ = self.peek()
             if kind is None or kind == ")":
@@ -160,7 +170,7 @@ class _Parser:
             return None
         # And + Not rather than AndNot: whoosh3 3.54's AndNotMatcher let a document through
         # that holds the excluded term (seen on the sample with データ -センター).
-        excluded = [wq.Not(q) for q in negatives]
+        excluded: list[wq.Query] = [wq.Not(q) for q in negatives]
         if not positives:
             return wq.And([wq.Every(), *excluded])
         if not excluded and len(positives) == 1:
@@ -176,10 +186,10 @@ class _Parser:
             if self.peek()[0] in (None, ")", "or"):
                 raise QueryError("OR の前後に語を入れてください（例: 防災 OR 減災）。")
             options.append(self.parse_atom(negated))
-        options = [o for o in options if o is not None]
-        if not options:
+        present = [o for o in options if o is not None]
+        if not present:
             return None
-        return options[0] if len(options) == 1 else wq.Or(options)
+        return present[0] if len(present) == 1 else wq.Or(present)
 
     def parse_atom(self, negated: bool) -> wq.Query | None:
         kind, value = self.take()
@@ -208,8 +218,11 @@ class _Parser:
             if alternatives:
                 words += alternatives
                 self.expansions.append((value, alternatives))
-        queries = [q for q in (self.word_query(w, highlight=not negated, quoted=kind == "phrase")
-                               for w in words) if q is not None]
+        queries = [
+            q
+            for q in (self.word_query(w, highlight=not negated, quoted=kind == "phrase") for w in words)
+            if q is not None
+        ]
         if not queries:
             self.ignored.append(value)
             return None
@@ -251,8 +264,9 @@ class _Parser:
         return wq.Or([exact, words])
 
 
-def parse_query(text: str, *, synonyms: Synonyms = NO_SYNONYMS, expand: bool = True,
-                mode: str = "final") -> ParsedQuery:
+def parse_query(
+    text: str, *, synonyms: Synonyms = NO_SYNONYMS, expand: bool = True, mode: str = "final"
+) -> ParsedQuery:
     """Parse a user query; raise QueryError with a friendly message if it cannot be run."""
     text = unicodedata.normalize("NFKC", text or "").replace("“", '"').replace("”", '"')
     text = text.strip()
@@ -264,5 +278,4 @@ def parse_query(text: str, *, synonyms: Synonyms = NO_SYNONYMS, expand: bool = T
         if parser.ignored and not parser.filters:
             raise QueryError("検索できる語がありません（助詞や記号だけでは検索できません）。")
         parsed = wq.Every()
-    return ParsedQuery(parsed, parser.patterns, parser.filters, parser.ignored, parser.substrings,
-                       parser.expansions)
+    return ParsedQuery(parsed, parser.patterns, parser.filters, parser.ignored, parser.substrings, parser.expansions)

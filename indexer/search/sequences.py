@@ -9,8 +9,14 @@ scores a phrase (the sum of its terms' scores).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+from typing import Any, cast
+
 from whoosh import matching
 from whoosh import query as wq
+from whoosh.formats import Format
+from whoosh.reading import IndexReader
+from whoosh.searching import SearchContext, Searcher
 
 from indexer.search.postings import at_docs, frequency, known, postings, remembered
 
@@ -23,60 +29,74 @@ class TermSequence(wq.Query):
     character then prove the match, so only their positions are checked.
     """
 
-    def __init__(self, fieldname: str, words: list[str], offsets: list[int] | None = None, boost: float = 1.0,
-                 gram: int = 0):
+    def __init__(
+        self, fieldname: str, words: list[str], offsets: list[int] | None = None, boost: float = 1.0, gram: int = 0
+    ):
         self.fieldname = fieldname
         self.words = list(words)
         self.offsets = list(offsets) if offsets is not None else list(range(len(self.words)))
         self.boost = boost
         self.gram = gram
 
-    def __eq__(self, other):
-        return (other.__class__ is self.__class__ and self.fieldname == other.fieldname
-                and self.words == other.words and self.offsets == other.offsets and self.boost == other.boost
-                and self.gram == other.gram)
+    def __eq__(self, other: Any) -> bool:
+        return (
+            other.__class__ is self.__class__
+            and self.fieldname == other.fieldname
+            and self.words == other.words
+            and self.offsets == other.offsets
+            and self.boost == other.boost
+            and self.gram == other.gram
+        )
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.fieldname, tuple(self.words), tuple(self.offsets), self.boost, self.gram))
 
-    def __repr__(self):
-        return (f"{self.__class__.__name__}({self.fieldname!r}, {self.words!r}, {self.offsets!r}, "
-                f"boost={self.boost!r}, gram={self.gram!r})")
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}({self.fieldname!r}, {self.words!r}, {self.offsets!r}, "
+            f"boost={self.boost!r}, gram={self.gram!r})"
+        )
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f'{self.fieldname}:"{" ".join(self.words)}"'
 
-    def has_terms(self):
+    def has_terms(self) -> bool:
         return True
 
-    def terms(self, phrases=True):
+    def terms(self, phrases: bool = True) -> Iterator[tuple[str, str]]:
         if phrases:
             for word in self.words:
                 yield self.fieldname, word
 
-    def estimate_size(self, ixreader):
+    def estimate_size(self, ixreader: IndexReader) -> int:
         return min(ixreader.doc_frequency(self.fieldname, w) for w in self.words)
 
     def _and_query(self) -> wq.Query:
         return wq.And([wq.Term(self.fieldname, w) for w in self.words])
 
-    def matches(self, reader, within=None) -> dict[int, tuple[float, ...]]:
+    def matches(self, reader: IndexReader, within: Collection[int] | None = None) -> dict[int, tuple[float, ...]]:
         """Return {document number: each word's weight there} for the segment, or only for the
         documents in `within`."""
         return sequence_matches(reader, self.fieldname, self.words, self.offsets, self.gram, within)
 
-    def docs(self, searcher):
+    def docs(self, searcher: Searcher) -> Iterator[int]:
         return iter(sorted(self.matches(searcher.reader())))
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Searcher, context: SearchContext | None = None) -> matching.Matcher:
         found = self.matches(searcher.reader())
         if not found:
             return matching.NullMatcher()
         return matching.FilterMatcher(self._and_query().matcher(searcher, context), found, boost=self.boost)
 
 
-def sequence_matches(reader, fieldname: str, words: list[str], offsets: list[int],
-                     gram: int = 0, within=None) -> dict[int, tuple[float, ...]]:
+def sequence_matches(
+    reader: IndexReader,
+    fieldname: str,
+    words: list[str],
+    offsets: list[int],
+    gram: int = 0,
+    within: Collection[int] | None = None,
+) -> dict[int, tuple[float, ...]]:
     """Return {document number: each word's weight} of the segment's documents (or those in
     `within`) holding every word at its offset. The whole segment's answer is remembered; a few
     documents are checked on their own."""
@@ -85,8 +105,13 @@ def sequence_matches(reader, fieldname: str, words: list[str], offsets: list[int
     if found is None:
         if within is not None and len(within) * 4 < min(frequency(reader, fieldname, w) for w in words):
             return _scan(reader, fieldname, words, offsets, gram, within)
-        found = remembered(reader, "sequence", key, lambda: _scan(reader, fieldname, words, offsets, gram),
-                           cost=lambda found: len(found) * len(words) + 1)
+        found = remembered(
+            reader,
+            "sequence",
+            key,
+            lambda: _scan(reader, fieldname, words, offsets, gram),
+            cost=lambda found: len(found) * len(words) + 1,
+        )
     if within is None:
         return found
     return {d: found[d] for d in within if d in found}
@@ -111,8 +136,14 @@ def covering(offsets: list[int], gram: int) -> list[int]:
     return chosen
 
 
-def _scan(reader, fieldname: str, words: list[str], offsets: list[int], gram: int,
-          within=None) -> dict[int, tuple[float, ...]]:
+def _scan(
+    reader: IndexReader,
+    fieldname: str,
+    words: list[str],
+    offsets: list[int],
+    gram: int,
+    within: Collection[int] | None = None,
+) -> dict[int, tuple[float, ...]]:
     frequencies = [frequency(reader, fieldname, w) for w in words]
     if not all(frequencies):
         return {}
@@ -121,7 +152,11 @@ def _scan(reader, fieldname: str, words: list[str], offsets: list[int], gram: in
     # play, rarest first, so a common term (長, の, 員会) is decoded only where it can matter.
     if within is None:
         lead = postings(reader, fieldname, words[order[0]], values=True)
-        places = {order[0]: dict(zip(lead.ids, zip(lead.weights, lead.values)))}
+        assert lead.values is not None  # asked for with values=True
+        # {term index: {document: (weight, encoded positions)}}
+        places: dict[int, dict[int, tuple[float, Any]]] = {
+            order[0]: dict(zip(lead.ids, zip(lead.weights, lead.values)))
+        }
     else:
         places = {order[0]: at_docs(reader, fieldname, words[order[0]], within)}
     candidates = set(places[order[0]])
@@ -132,7 +167,7 @@ def _scan(reader, fieldname: str, words: list[str], offsets: list[int], gram: in
             return {}
     covers = set(covering(offsets, gram))
     checked = [i for i in order if i in covers]
-    decode = reader.schema[fieldname].format.decoder("positions")
+    decode = cast(Format, reader.schema[fieldname].format).decoder("positions")  # a text field has a format
     # Positions are compared in the frame of the rarest checked term: its few positions are the
     # possible starts, and each other term must sit at its distance from one of them.
     lead_places, lead_offset = places[checked[0]], offsets[checked[0]]

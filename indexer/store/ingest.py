@@ -49,13 +49,15 @@ def html_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def parse_page(raw: RawStore, records: RecordStore, page: RawPage, report: IngestReport,
-               seconds: float = PARSE_SECONDS) -> None:
+def parse_page(
+    raw: RawStore, records: RecordStore, page: RawPage, report: IngestReport, seconds: float = PARSE_SECONDS
+) -> None:
     """Parse one stored page into the record store, recording the outcome in the manifest."""
     try:
         with time_limit(seconds, page.url):
-            meeting = parse_minutes(raw.body(page), page.final_url or page.url,
-                                    charset=charset_from_content_type(page.content_type))
+            meeting = parse_minutes(
+                raw.body(page), page.final_url or page.url, charset=charset_from_content_type(page.content_type)
+            )
     except NotMinutesError as error:
         raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=PARSER_VERSION)
         report.failed.append((page.url, str(error)))
@@ -67,8 +69,7 @@ def parse_page(raw: RawStore, records: RecordStore, page: RawPage, report: Inges
         log.warning("parse failed: %s", error)
         return
     except Exception as error:  # a parser bug must not stop the other pages
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}",
-                        parser_version=PARSER_VERSION)
+        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=PARSER_VERSION)
         report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
         log.exception("parser crashed on %s", page.url)
         return

@@ -77,9 +77,17 @@ class RawStore:
         """Return where a body with this hash is kept."""
         return self.folder / "pages" / sha256
 
-    def put(self, url: str, body: bytes, *, final_url: str | None = None, status: int | None = 200,
-            headers: dict | None = None, site: str | None = None,
-            kind: str = "minutes") -> tuple[RawPage, bool]:
+    def put(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        final_url: str | None = None,
+        status: int | None = 200,
+        headers: dict | None = None,
+        site: str | None = None,
+        kind: str = "minutes",
+    ) -> tuple[RawPage, bool]:
         """Keep a fetched body; return its manifest row and whether its content changed."""
         digest = hashlib.sha256(body).hexdigest()
         path = self.body_path(digest)
@@ -101,18 +109,37 @@ class RawStore:
                                      THEN pages.parse_status ELSE 'pending' END,
                    parse_error=CASE WHEN pages.sha256 = excluded.sha256
                                     THEN pages.parse_error ELSE NULL END""",
-            (url, final_url or url, _now(), status, headers.get("etag"),
-             headers.get("last-modified"), headers.get("content-type"),
-             json.dumps(headers, ensure_ascii=False), digest, site, kind),
+            (
+                url,
+                final_url or url,
+                _now(),
+                status,
+                headers.get("etag"),
+                headers.get("last-modified"),
+                headers.get("content-type"),
+                json.dumps(headers, ensure_ascii=False),
+                digest,
+                site,
+                kind,
+            ),
         )
-        return self.get(url), changed
+        stored = self.get(url)
+        assert stored is not None  # written just above
+        return stored, changed
 
     def mark_status(self, url: str, status: int | None) -> None:
         """Record a fetch that brought no new body (304, 404, 410, errors), keeping the old one."""
         self._db.execute("UPDATE pages SET status=?, fetched_at=? WHERE url=?", (status, _now(), url))
 
-    def mark_parsed(self, url: str, status: str, *, error: str | None = None,
-                    meeting_id: str | None = None, parser_version: str | None = None) -> None:
+    def mark_parsed(
+        self,
+        url: str,
+        status: str,
+        *,
+        error: str | None = None,
+        meeting_id: str | None = None,
+        parser_version: str | None = None,
+    ) -> None:
         """Record what parsing made of a page: 'ok', 'error' or 'not_minutes'."""
         self._db.execute(
             "UPDATE pages SET parse_status=?, parse_error=?, meeting_id=?, parser_version=? WHERE url=?",
@@ -121,8 +148,10 @@ class RawStore:
 
     def needing_parse(self, parser_version: str, site: str | None = None) -> list[RawPage]:
         """Return minutes pages not yet parsed by this parser version (new, changed, or older parse)."""
-        query = ("SELECT * FROM pages WHERE kind='minutes' AND sha256 IS NOT NULL AND "
-                 "(parse_status='pending' OR parser_version IS NULL OR parser_version != ?)")
+        query = (
+            "SELECT * FROM pages WHERE kind='minutes' AND sha256 IS NOT NULL AND "
+            "(parse_status='pending' OR parser_version IS NULL OR parser_version != ?)"
+        )
         params: list = [parser_version]
         if site:
             query += " AND site=?"
@@ -136,13 +165,14 @@ class RawStore:
 
     def body(self, page: RawPage) -> bytes:
         """Return a page's raw bytes."""
+        if page.sha256 is None:
+            raise FileNotFoundError(f"no body is kept for {page.url}")
         return self.body_path(page.sha256).read_bytes()
 
     def pages(self, parse_status: str | None = None) -> list[RawPage]:
         """Return manifest rows, optionally only those with one parse status."""
         if parse_status:
-            rows = self._db.execute("SELECT * FROM pages WHERE parse_status=? ORDER BY url",
-                                    (parse_status,))
+            rows = self._db.execute("SELECT * FROM pages WHERE parse_status=? ORDER BY url", (parse_status,))
         else:
             rows = self._db.execute("SELECT * FROM pages ORDER BY url")
         return [self._row(row) for row in rows.fetchall()]

@@ -53,8 +53,11 @@ class RecordStore:
 
     def digests(self) -> dict[str, str]:
         """Return {meeting id: digest} for every stored meeting."""
-        return {path.stem: hashlib.sha256(path.read_bytes()).hexdigest()
-                for path in sorted(self.folder.glob("*.json"))} if self.folder.exists() else {}
+        return (
+            {path.stem: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(self.folder.glob("*.json"))}
+            if self.folder.exists()
+            else {}
+        )
 
     def ids(self) -> list[str]:
         """Return every stored meeting id, sorted."""

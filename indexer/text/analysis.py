@@ -83,8 +83,15 @@ def _analyze(text: str) -> Iterator[AnalyzedToken]:
         if pos_tags.startswith(DROPPED_POS):
             continue
         base = token.base_form if token.base_form not in ("*", "") else surface
-        yield AnalyzedToken(fold_term(base), position, start, offset, surface, pos_tags,
-                            getattr(token, "node_type", "SYS_DICT") != "UNKNOWN")
+        yield AnalyzedToken(
+            fold_term(base),
+            position,
+            start,
+            offset,
+            surface,
+            pos_tags,
+            getattr(token, "node_type", "SYS_DICT") != "UNKNOWN",
+        )
 
 
 # Marks a bigram that begins a Janome word, so a kanji query (京都) can insist on starting where
@@ -97,7 +104,7 @@ def bigrams(text: str, word_starts: set[int] | None = None) -> Iterator[tuple[st
     word (its offset in word_starts) is yielded a second time with WORD_START in front."""
     folded, offsets = fold_chars(text)
     for i in range(len(folded) - 1):
-        pair = folded[i:i + 2]
+        pair = folded[i : i + 2]
         if pair.isspace() or " " in pair or "\n" in pair:
             continue
         start, end = offsets[i], offsets[i + 1] + 1

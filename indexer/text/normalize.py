@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
 _SPACES = re.compile(r"[ \t]+")
@@ -24,12 +25,37 @@ def normalize_text(text: str) -> str:
 
 
 # Variant and old-style kanji common in names (髙橋/高橋, 山﨑/山崎, 渡邊/渡辺, 國/国 …): one form.
-VARIANT_KANJI = str.maketrans({
-    "髙": "高", "﨑": "崎", "嵜": "崎", "邊": "辺", "邉": "辺", "國": "国", "澤": "沢", "濱": "浜",
-    "濵": "浜", "齋": "斎", "齊": "斉", "廣": "広", "櫻": "桜", "嶋": "島", "槇": "槙", "冨": "富",
-    "德": "徳", "惠": "恵", "眞": "真", "實": "実", "將": "将", "髮": "髪", "龍": "竜", "藏": "蔵",
-    "曻": "昇", "瀨": "瀬", "舘": "館",
-})
+VARIANT_KANJI = str.maketrans(
+    {
+        "髙": "高",
+        "﨑": "崎",
+        "嵜": "崎",
+        "邊": "辺",
+        "邉": "辺",
+        "國": "国",
+        "澤": "沢",
+        "濱": "浜",
+        "濵": "浜",
+        "齋": "斎",
+        "齊": "斉",
+        "廣": "広",
+        "櫻": "桜",
+        "嶋": "島",
+        "槇": "槙",
+        "冨": "富",
+        "德": "徳",
+        "惠": "恵",
+        "眞": "真",
+        "實": "実",
+        "將": "将",
+        "髮": "髪",
+        "龍": "竜",
+        "藏": "蔵",
+        "曻": "昇",
+        "瀨": "瀬",
+        "舘": "館",
+    }
+)
 _KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc]+$")
 
 
@@ -55,19 +81,22 @@ _VARIANT_CHAR = re.compile("[" + "".join(map(chr, VARIANT_KANJI)) + "]")
 _REPEAT_MARKS = re.compile("々+")
 
 
-def fold_chars(text: str) -> tuple[str, list[int]]:
+def fold_chars(text: str) -> tuple[str, Sequence[int]]:
     """Fold stored text character by character for substring matching, with each folded
     character's offset in text: the same rules as fold_term, applied without a tokenizer."""
     lowered = text.casefold()
     if len(lowered) != len(text):
         return _fold_chars_one_by_one(text)  # a character that case-folds to several (ß → ss)
     dropped = [m.start() for m in _FINAL_LONG_VOWEL.finditer(text)]
+    offsets: Sequence[int]
     if dropped:
-        offsets, previous = [], 0
+        kept: list[int] = []
+        previous = 0
         for at in dropped:
-            offsets.extend(range(previous, at))
+            kept.extend(range(previous, at))
             previous = at + 1
-        offsets.extend(range(previous, len(text)))
+        kept.extend(range(previous, len(text)))
+        offsets = kept
         lowered = _FINAL_LONG_VOWEL.sub("", lowered)  # casefolding leaves katakana where it was
     else:
         offsets = range(len(text))
@@ -87,8 +116,12 @@ def _fold_chars_one_by_one(text: str) -> tuple[str, list[int]]:
     folded: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text):
-        if ch == "ー" and index > 0 and _is_katakana(text[index - 1]) and (
-                index + 1 == len(text) or not _is_katakana(text[index + 1])):
+        if (
+            ch == "ー"
+            and index > 0
+            and _is_katakana(text[index - 1])
+            and (index + 1 == len(text) or not _is_katakana(text[index + 1]))
+        ):
             continue  # the final long-vowel mark of a katakana run
         if ch == "々" and folded:
             ch = folded[-1]
@@ -101,5 +134,3 @@ def _fold_chars_one_by_one(text: str) -> tuple[str, list[int]]:
 def normalize_name(name: str) -> str:
     """Return a speaker name in the form names are compared: no spaces, folded characters."""
     return fold_chars(unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", ""))[0]
-
-
