@@ -186,6 +186,8 @@ def main() -> None:
         meetings.append(meeting)
         if args.limit and len(meetings) >= args.limit:
             break
+    if not meetings:
+        parser.error(f"no meetings read from {args.corpora}: point --corpora at the shared corpora folder")
     # (key, date, text, role, committee) of every document the index holds
     docs = [
         ((m.id, d["seq"]), d["date"], d["text"], d["role"], d["committee"])
