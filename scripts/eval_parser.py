@@ -210,7 +210,7 @@ def main() -> None:
     if args.set in ("sample", "all"):
         cases += sample_cases()
     scores = [_names_of(case, score_case(case)) for case in cases]
-    print(f"| page | group | gold | parsed | F1 | names | date | title | score | status |")
+    print("| page | group | gold | parsed | F1 | names | date | title | score | status |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for s in scores:
         print(
