@@ -20,6 +20,26 @@ class Utterance:
 
 
 @dataclass
+class ParseQuality:
+    """How sure the parser is of a page: "ok" or "suspect", a confidence, the label convention it
+    segmented the record by, and warnings a person can act on."""
+
+    status: str = "ok"
+    confidence: float = 1.0
+    label_pattern: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """Return the `quality` object of `minutes parse --json`."""
+        return {
+            "status": self.status,
+            "confidence": round(self.confidence, 3),
+            "label_pattern": self.label_pattern,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
 class Meeting:
     """One meeting's minutes page, parsed."""
 
@@ -35,6 +55,7 @@ class Meeting:
     department: str | None = None
     agenda: list[str] = field(default_factory=list)
     utterances: list[Utterance] = field(default_factory=list)
+    quality: ParseQuality = field(default_factory=ParseQuality)
 
     def to_json(self) -> dict:
         """Return the public JSON shape of `minutes parse --json` (a contract: keys are fixed)."""
@@ -52,6 +73,7 @@ class Meeting:
             "utterances": [
                 {"seq": u.seq, "role": u.role, "speaker": u.speaker, "text": u.text} for u in self.utterances
             ],
+            "quality": self.quality.to_json(),
         }
 
     def to_record(self) -> dict:
@@ -66,6 +88,7 @@ class Meeting:
         data = dict(data)
         data["date"] = date.fromisoformat(data["date"]) if data.get("date") else None
         data["utterances"] = [Utterance(**u) for u in data.get("utterances", [])]
+        data["quality"] = ParseQuality(**data["quality"]) if data.get("quality") else ParseQuality()
         return cls(**data)
 
 

@@ -74,8 +74,8 @@ def hostile_pages() -> dict[str, bytes]:
         "only-chrome": "<html><body><nav>くらし 防災</nav><div class='breadcrumb'>ホーム</div>"
         "<footer>お問い合わせ 市役所</footer></body></html>",
         "labels-only-no-date": page("<h2>審議結果</h2>" + "<p>○山田委員長</p>" * 100),
-        "nonexistent-date": page(GOOD_RECORD.replace("令和5年6月2日", "平成31年2月30日")),
-        "reiwa-zero": page(GOOD_RECORD.replace("令和5年6月2日", "令和0年6月2日")),
+        "nonexistent-date-suspect": page(GOOD_RECORD.replace("令和5年6月2日", "平成31年2月30日")),
+        "reiwa-zero-suspect": page(GOOD_RECORD.replace("令和5年6月2日", "令和0年6月2日")),
         "marker-then-nothing": page("<p>日時：令和5年6月2日</p><h2>審議結果</h2>"),
         "mojibake": page(GOOD_RECORD).encode("utf-8").decode("latin-1").encode("utf-8"),
         "binary-garbage": bytes(rng.getrandbits(8) for _ in range(50_000)),

@@ -240,10 +240,19 @@ def test_an_empty_page_raises():
         parse_minutes(b"", URL)
 
 
-def test_minutes_without_a_date_raise_rather_than_half_fill():
+def test_minutes_without_a_date_are_kept_and_said_to_be_doubtful():
+    header = "<h1>さくら市交通政策委員会</h1><p>場所：市役所</p>"
+    meeting = parse_minutes(page("<p>委員<br>意見です。</p>", header=header), URL)
+    assert meeting.date is None and speeches(meeting) == [("委員", None, "意見です。")]
+    assert meeting.quality.status == "suspect"
+    assert any("date" in warning for warning in meeting.quality.warnings)
+    assert meeting.to_json()["date"] is None and meeting.to_json()["quality"]["status"] == "suspect"
+
+
+def test_a_page_without_a_date_or_any_speech_is_refused():
     header = "<h1>さくら市交通政策委員会</h1><p>場所：市役所</p>"
     with pytest.raises(ParseError) as error:
-        parse_minutes(page("<p>委員<br>意見です。</p>", header=header), URL)
+        parse_minutes(page("<p>資料を配付した。</p>", header=header), URL)
     assert "date" in error.value.reason
 
 
@@ -346,3 +355,76 @@ def test_summary_style_minutes_under_a_main_opinions_heading():
         URL,
     )
     assert speeches(meeting) == [("委員", None, "駐輪場を増やしてほしい。"), ("事務局", None, "検討します。")]
+
+
+# Conventions inferred from the page itself (issue 14): each with text written here.
+
+
+def test_a_name_a_space_then_a_title_under_a_mark():
+    record = (
+        "<p>○川村花子 議長 ただいまから会議を開きます。</p>"
+        "<p>◎森田一郎 都市整備局長 お答えいたします。</p>"
+        "<p>○北山 危機管理担当局長 補足いたします。</p>"
+    )
+    assert speeches(parse_minutes(page(record), URL)) == [
+        ("議長", "川村花子", "ただいまから会議を開きます。"),
+        ("局長", "森田一郎", "お答えいたします。"),
+        ("局長", "北山", "補足いたします。"),
+    ]
+
+
+def test_a_title_nobody_listed_counts_under_the_pages_own_mark():
+    # The page labels speakers with ○; 政策調整官 is in no role list, yet it is a speaker here.
+    record = (
+        "<p>○村井委員長 説明を求めます。</p>"
+        "<p>○佐藤政策調整官 資料に沿って御説明いたします。</p>"
+        "<p>○村井委員長 ありがとうございました。</p>"
+    )
+    assert [(role, name) for role, name, _ in speeches(parse_minutes(page(record), URL))] == [
+        ("委員長", "村井"),
+        ("政策調整官", "佐藤"),
+        ("委員長", "村井"),
+    ]
+
+
+def test_a_marked_line_that_is_a_sentence_stays_narrative():
+    record = "<p>○村井委員長 説明を求めます。</p><p>○事務局から資料に基づき説明した。</p><p>○村井委員長 以上です。</p>"
+    meeting = parse_minutes(page(record), URL)
+    assert [role for role, _, _ in speeches(meeting)] == ["委員長", "委員長"]
+    assert "○事務局から資料に基づき説明した。" in narrative(meeting)
+
+
+def test_a_bracket_label_nobody_listed_counts_when_the_page_uses_brackets_for_speakers():
+    record = (
+        "<p>【会長】それでは議事に入ります。</p><p>【担当課】計画案を説明します。</p>"
+        "<p>【委員】質問があります。</p><p>【担当課】お答えします。</p>"
+    )
+    assert [role for role, _, _ in speeches(parse_minutes(page(record), URL))] == ["会長", "担当課", "委員", "担当課"]
+
+
+def test_a_bracket_heading_is_no_speaker_when_brackets_are_not_the_pages_label_style():
+    record = "<p>【配布資料】</p><p>委員長 会議を始めます。</p><p>委員 意見です。</p>"
+    meeting = parse_minutes(page(record), URL)
+    assert [role for role, _, _ in speeches(meeting)] == ["委員長", "委員"]
+
+
+def test_colon_labels_nobody_listed_count_beside_known_ones():
+    record = (
+        "<p>座長：始めます。</p><p>構成員：意見を述べます。</p><p>座長：ほかにありますか。</p>"
+        "<p>アドバイザー：補足します。</p>"
+    )
+    assert [role for role, _, _ in speeches(parse_minutes(page(record), URL))] == [
+        "座長",
+        "構成員",
+        "座長",
+        "アドバイザー",
+    ]
+
+
+def test_the_secretariat_head_speaks_for_the_secretariat_but_other_offices_keep_their_title():
+    record = "<p>○山崎事務局長 開会します。</p><p>○木下監査事務局長 報告します。</p><p>事務局長 以上です。</p>"
+    assert [(role, name) for role, name, _ in speeches(parse_minutes(page(record), URL))] == [
+        ("事務局", "山崎"),
+        ("事務局長", "木下"),
+        ("事務局", None),
+    ]

@@ -13,6 +13,7 @@ from typing import cast
 from indexer.parse.charset import decode_html
 from indexer.parse.dates import find_date, find_times
 from indexer.parse.html_lines import STOP_LINE, Line, canonical_url, content_lines, main_content, page_title, parse_soup
+from indexer.parse.quality import judge
 from indexer.parse.roles import ROLES, Speaker, is_role_word, parse_label, resolve_full_names
 from indexer.records import Meeting, Utterance, meeting_id_for
 
@@ -167,6 +168,7 @@ _COLON_LABEL = re.compile(r"^(?P<label>[^:：。、「」]{1,24}?)\s*[:：]\s*(?
 _AGENDA_HEADING = re.compile(
     r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[(（]\d{1,2}[)）]|第\d{1,2}|[ア-オ])\s*[\s.．、)）]\s*\S.*$"
 )
+_NAME_BEFORE_TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff]{1,8}$")
 _LEGEND = re.compile(r"^[^\s()（）]{1,12}[(（][^()（）]+[)）]$")
 _SENTENCE_END = re.compile(r"[。!?！？]$")
 # The record is over when the minutes close: 閉会 / 散会 lines carry the end time.
@@ -215,8 +217,6 @@ def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | N
     header_text = "\n".join([title] + [(ln.label or "") + " " + ln.text for ln in header_lines])
     when_text = fields.get("when") or ""
     meeting_date = find_date(when_text) or find_date(header_text)
-    if meeting_date is None:
-        raise ParseError(url, "no meeting date found in the header (日時 or a date line)")
     start_time, end_time = find_times(when_text) if when_text else (None, None)
     if start_time is None:
         start_time, end_time = _council_times(header_lines, record_lines)
@@ -225,6 +225,8 @@ def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | N
     utterances = _utterances(meeting_id, record_lines)
     if not utterances:
         raise ParseError(url, "the record section holds no text")
+    if meeting_date is None and not any(u.role for u in utterances):
+        raise ParseError(url, "no meeting date found in the header (日時 or a date line) and no speech turns")
     for utterance, full in zip(utterances, resolve_full_names(header_text, [u.speaker for u in utterances])):
         utterance.speaker = full
     meeting_name = fields.get("meeting_name") or _strip_record_suffix(title)
@@ -242,6 +244,7 @@ def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | N
         department=_first_line(fields.get("department")),
         agenda=agenda,
         utterances=utterances,
+        quality=judge(utterances, meeting_date, title),
     )
 
 
@@ -279,7 +282,8 @@ def _record_start(lines: list[Line]) -> _RecordStart | None:
             return _RecordStart(index, skip_marker=True, row_value=line.text)
         if line.kind != "row" and _RECORD_LINE.match(line.text):
             return _RecordStart(index, skip_marker=True)
-    starts = [i for i, line in enumerate(lines) if line.kind != "row" and _speech_start(line.text)]
+    confirmed = _confirmed_styles(lines)
+    starts = [i for i, line in enumerate(lines) if line.kind != "row" and _speech_start(line.text, confirmed)]
     marked = [i for i in starts if _MARKED.match(lines[i].text)]
     if marked:
         return _RecordStart(marked[0], skip_marker=False)
@@ -386,11 +390,15 @@ def _strip_record_suffix(title: str) -> str:
     return re.sub(r"\s*(の)?(会議録|議事録|速記録|議事要旨|会議要旨)(\s*第.+号)?\s*$", "", title).strip() or title
 
 
-def _speech_start(text: str) -> tuple[Speaker, str] | None:
-    """Return (speaker, rest of line) if the line opens a speech, in any of the label styles."""
+def _speech_start(text: str, confirmed: frozenset[str] = frozenset()) -> tuple[Speaker, str] | None:
+    """Return (speaker, rest of line) if the line opens a speech, in any of the label styles; in a
+    style the page confirms (see _confirmed_styles), a title the role list does not know counts too."""
     marked = _MARKED.match(text)
     if marked:
-        return _marked_label(marked["rest"])
+        found = _marked_label(marked["rest"])
+        if found is None and "marked" in confirmed:
+            found = _titled_label(marked["rest"])
+        return found
     bracket = _BRACKET_LABEL.match(text)
     if bracket:
         label = bracket["label"] or bracket["plain"]
@@ -398,12 +406,17 @@ def _speech_start(text: str) -> tuple[Speaker, str] | None:
         # 【…】 holds any label; a plain parenthesis only a bare role, since (拍手) or (休憩) are not.
         if speaker and (bracket["open"] or is_role_word(label)):
             return speaker, bracket["rest"].strip()
+        if bracket["open"] and "bracket" in confirmed and _is_title(label):
+            return Speaker(label, None, label), bracket["rest"].strip()
         return None
     colon = _COLON_LABEL.match(text)
     if colon:
         speaker = parse_label(colon["label"])
-        if speaker and _is_known_role(speaker) and not _LEGEND.match(colon["rest"].strip()):
-            return speaker, colon["rest"].strip()
+        rest = colon["rest"].strip()
+        if speaker and _is_known_role(speaker) and not _LEGEND.match(rest):
+            return speaker, rest
+        if "colon" in confirmed and _is_title(colon["label"]) and not _LEGEND.match(rest):
+            return Speaker(colon["label"], None, colon["label"]), rest
         return None
     # A label alone on its line: a role (委員長), or a name and a known role (山田委員長).
     if len(text) <= 20 and not re.search(r"[、。,.!?！？「」]", text):
@@ -423,6 +436,59 @@ def _is_known_role(speaker: Speaker) -> bool:
     return speaker.role in ROLES
 
 
+def _style(text: str) -> str | None:
+    """Return the label style a line would open a speech in, judged by its shape alone."""
+    if _MARKED.match(text):
+        return "marked"
+    bracket = _BRACKET_LABEL.match(text)
+    if bracket:
+        return "bracket" if bracket["open"] else None
+    return "colon" if _COLON_LABEL.match(text) else None
+
+
+def _confirmed_styles(lines: list[Line]) -> frozenset[str]:
+    """Return the label styles (mark ○, 【】, colon) this page uses for speakers: those with at least two
+    labels of a known role. In them, a title nobody listed (【担当課】, ○増田参事官) is a label too."""
+    known: dict[str, int] = {}
+    for line in lines:
+        if line.kind == "row":
+            continue
+        style = _style(line.text)
+        if style and _speech_start(line.text):
+            known[style] = known.get(style, 0) + 1
+    # A mark at the start of a line is strong evidence on its own; brackets and colons also open
+    # headings and legends, so they need two.
+    return frozenset(style for style, count in known.items() if count >= (1 if style == "marked" else 2))
+
+
+# The last character of a title or office (参事官, 担当課, 構成員, 支配人, アドバイザー …): data, not rules.
+_TITLE_ENDINGS = set("官長員者課係局部室監役師士人臣司事ー")
+_TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaffA-Za-z・]{1,20}$")
+
+
+def _is_title(text: str) -> bool:
+    """Tell whether text reads as a speaker's title or name: a short run of nouns, no sentence."""
+    from indexer.text.analysis import morphemes
+
+    text = text.strip()
+    if not _TITLE.match(text) or _SENTENCE_END.search(text) or text[-1] not in _TITLE_ENDINGS:
+        return False
+    return all(t.part_of_speech.startswith(("名詞", "接頭詞")) for t in morphemes(text))
+
+
+def _titled_label(rest: str) -> tuple[Speaker, str] | None:
+    """Split ○増田内閣府少子化担当参事官 … into a title nobody listed, with the surname before it."""
+    from indexer.parse.roles import leading_surname
+
+    label, _, speech = rest.partition(" ")
+    if not _is_title(label):
+        return None
+    surname = leading_surname(label)
+    if surname and len(label) > len(surname):
+        return Speaker(label[len(surname) :], surname, label), speech.strip()
+    return Speaker(label, None, label), speech.strip()
+
+
 def _marked_label(rest: str) -> tuple[Speaker, str] | None:
     """Split ○山田委員長　発言… / ○議長（中村俊介君）発言… / 〇関 三郎委員長 発言… ."""
     paren = re.match(r"^(?P<label>[^\s()（）]{1,12}[(（][^()（）]{1,20}[)）])\s*(?P<rest>.*)$", rest)
@@ -431,6 +497,11 @@ def _marked_label(rest: str) -> tuple[Speaker, str] | None:
         if speaker:
             return speaker, paren["rest"]
     chunks = rest.split(" ", 2)
+    if len(chunks) >= 2 and _NAME_BEFORE_TITLE.match(chunks[0]) and parse_label(chunks[0]) is None:
+        # ◎松井一實 市長 … / ○塩谷 危機管理担当局長: a name, a space, then a title that holds no name.
+        titled = parse_label(chunks[1])
+        if titled and titled.name is None and not is_role_word(chunks[0]):
+            return Speaker(titled.role, chunks[0], f"{chunks[0]} {chunks[1]}"), " ".join(chunks[2:]).strip()
     candidates = [(chunks[0], " ".join(chunks[1:]))]
     if len(chunks) >= 2 and len(chunks[0]) <= 4:
         candidates.append((chunks[0] + " " + chunks[1], " ".join(chunks[2:])))
@@ -457,6 +528,7 @@ def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
     """Segment the record into speeches (until the next label) and narrative text."""
     turns: list[_Turn] = []
     current: _Turn | None = None
+    confirmed = _confirmed_styles(lines)
     for line in lines:
         if line.kind == "row":
             speaker = parse_label(line.label or "")
@@ -466,7 +538,7 @@ def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
                 current = _Turn(None, [f"{line.label} {line.text}".strip()], standalone=True)
             turns.append(current)
             continue
-        start = None if line.kind == "heading" else _speech_start(line.text)
+        start = None if line.kind == "heading" else _speech_start(line.text, confirmed)
         if start:
             speaker, rest = start
             current = _Turn(speaker, [rest] if rest else [])

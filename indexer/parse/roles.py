@@ -79,6 +79,8 @@ _ROLE_THEN_PSEUDONYM = re.compile(r"^(?P<title>[^\sA-Z0-9]{1,8}?)\s*(?P<tag>[A-Z
 _DISAMBIGUATED = re.compile(
     r"^(?P<surname>[^\s()（）]{1,4})[(（](?P<initial>[^\s()（）]{1,2})[)）](?P<title>\S{1,20})$"
 )
+# The head of the meeting's own secretariat speaks for it: 事務局長 → 事務局 (the gold convention too).
+_OWN_SECRETARIAT = {"事務局長", "議会事務局長"}
 _MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会長", "副会長", "座長", "議長", "副議長"}
 _PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
 # A parenthesis after a role holds a name (議長(中村俊介君)) or an organisation (事務局(市)).
@@ -100,6 +102,8 @@ def canonical_role(title: str) -> str | None:
     title = _QUALIFIER.sub("", title).strip()
     if not title:
         return None
+    if title in _OWN_SECRETARIAT:
+        return "事務局"  # the meeting's own secretariat; 監査事務局長 and the like stay 事務局長
     if title in ROLES:
         return title
     garbled = _SORTED_ROLE_CHARS.get("".join(sorted(title)))
@@ -133,7 +137,7 @@ def _split_name(label: str, role: str) -> tuple[str | None, str]:
     if " " in name_part and _NAME_CHARS.match(name_part):
         # 関 三郎委員長: a space between family and given name marks the whole part as the name.
         return name_part, role
-    surname = _leading_surname(name_part)
+    surname = leading_surname(name_part)
     if surname:
         rest = name_part[len(surname) :]
         # The rest is a given name (中村太郎委員) or part of a title (前田道路管理部長 → 道路管理部長).
@@ -153,7 +157,7 @@ def _same_kana_script(a: str, b: str) -> bool:
     return (hiragana(a) and hiragana(b)) or (katakana(a) and katakana(b))
 
 
-def _leading_surname(text: str) -> str | None:
+def leading_surname(text: str) -> str | None:
     """Return the longest prefix (up to 4 characters) that Janome reads as one person-name word."""
     from indexer.text.analysis import morphemes
 
@@ -206,9 +210,9 @@ def parse_label(label: str) -> Speaker | None:
     if role and not bare.endswith(role):
         bare = re.sub(r"(兼務|事務取扱|心得|代理|職務代理者)$", "", bare)
     if role and bare.endswith(role):
-        name, _title = _split_name(bare, role)
+        name, title = _split_name(bare, role)
         if name is not None:
-            return Speaker(role, name, label)
+            return Speaker("事務局" if title in _OWN_SECRETARIAT else role, name, label)
         # A title with no name we can split off: 産業労働局長, 内閣総理大臣.
         return Speaker(role, None, label)
     if bare.endswith("君") and _NAME_CHARS.match(bare[:-1]) and 2 <= len(bare) <= 10:
