@@ -354,7 +354,8 @@ class SearchIndex:
             dates, seqs = generation.column("date"), generation.column("seq")
             if request.sort == "date_desc":
                 return heapq.nlargest(count, scored, key=lambda d: (dates[d], -seqs[d], -d))
-            return heapq.nsmallest(count, scored, key=lambda d: (dates[d], seqs[d], d))
+            # A meeting of unknown date ("") comes last in either order.
+            return heapq.nsmallest(count, scored, key=lambda d: (not dates[d], dates[d], seqs[d], d))
         return heapq.nsmallest(count, scored, key=lambda d: (-scored[d], d))
 
     def counts(self, request: SearchRequest, fields: tuple[str, ...]) -> Counter:
