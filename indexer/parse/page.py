@@ -7,14 +7,14 @@ import re
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from indexer.parse.charset import decode_html
 from indexer.parse.dates import find_date, find_times
 from indexer.parse.html_lines import STOP_LINE, Line, canonical_url, content_lines, main_content, page_title, parse_soup
 from indexer.parse.quality import judge
-from indexer.parse.roles import ROLES, Speaker, is_role_word, parse_label, resolve_full_names
+from indexer.parse.roles import ROLES, Speaker, canonical_role, is_role_word, parse_label, resolve_full_names
 from indexer.records import Meeting, Utterance, meeting_id_for
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,9 @@ _COLON_LABEL = re.compile(r"^(?P<label>[^:：。、「」]{1,24}?)\s*[:：]\s*(?
 _AGENDA_HEADING = re.compile(
     r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[(（]\d{1,2}[)）]|第\d{1,2}|[ア-オ])\s*[\s.．、)）]\s*\S.*$"
 )
+# A speech's running number before its mark: "2 ◯5番(三宅洋一) 議長。", "2: ◯藤井敏子君 …".
+_COUNTER = re.compile(r"^\d{1,4}\s*[:：.．]?\s+(?=[○◎〇●◯◆◇■□▼▽])")
+_RUNNING_NUMBER = re.compile(r"^\d{1,4}\s*[:：]\s*")  # "1: 午前10時32分開議"
 _NAME_BEFORE_TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff]{1,8}$")
 _LEGEND = re.compile(r"^[^\s()（）]{1,12}[(（][^()（）]+[)）]$")
 _SENTENCE_END = re.compile(r"[。!?！？]$")
@@ -393,6 +396,7 @@ def _strip_record_suffix(title: str) -> str:
 def _speech_start(text: str, confirmed: frozenset[str] = frozenset()) -> tuple[Speaker, str] | None:
     """Return (speaker, rest of line) if the line opens a speech, in any of the label styles; in a
     style the page confirms (see _confirmed_styles), a title the role list does not know counts too."""
+    text = _COUNTER.sub("", text)
     marked = _MARKED.match(text)
     if marked:
         found = _marked_label(marked["rest"])
@@ -407,7 +411,7 @@ def _speech_start(text: str, confirmed: frozenset[str] = frozenset()) -> tuple[S
         if speaker and (bracket["open"] or is_role_word(label)):
             return speaker, bracket["rest"].strip()
         if bracket["open"] and "bracket" in confirmed and _is_title(label):
-            return Speaker(label, None, label), bracket["rest"].strip()
+            return _title_speaker(label), bracket["rest"].strip()
         return None
     colon = _COLON_LABEL.match(text)
     if colon:
@@ -416,14 +420,19 @@ def _speech_start(text: str, confirmed: frozenset[str] = frozenset()) -> tuple[S
         if speaker and _is_known_role(speaker) and not _LEGEND.match(rest):
             return speaker, rest
         if "colon" in confirmed and _is_title(colon["label"]) and not _LEGEND.match(rest):
-            return Speaker(colon["label"], None, colon["label"]), rest
+            return _title_speaker(colon["label"]), rest
         return None
-    # A label alone on its line: a role (委員長), or a name and a known role (山田委員長).
+    # A label alone on its line: a role (委員長), or a name and a known role (山田委員長), perhaps letter-spaced.
     if len(text) <= 20 and not re.search(r"[、。,.!?！？「」]", text):
-        speaker = parse_label(text)
+        speaker = parse_label(_unspaced(text) or text)
         if speaker and _is_known_role(speaker) and not speaker.label.endswith("君"):
             return speaker, ""
-    # A label, a space, then the speech: 会長 それでは始めます。
+    # A label, a space, then the speech: 会長 それでは始めます。 / 議 長 たった今…
+    spaced = _SPACED_HEAD.match(text)
+    if spaced:
+        speaker = parse_label(spaced["head"].replace(" ", ""))
+        if speaker and _is_known_role(speaker):
+            return speaker, spaced["rest"].strip()
     head, _, rest = text.partition(" ")
     if rest and len(head) <= 12 and not re.search(r"[、。,.!?！？「」]", head):
         speaker = parse_label(head)
@@ -434,6 +443,17 @@ def _speech_start(text: str, confirmed: frozenset[str] = frozenset()) -> tuple[S
 
 def _is_known_role(speaker: Speaker) -> bool:
     return speaker.role in ROLES
+
+
+# 会 長 / 三 浦 正 名: a label printed with a space between its characters.
+_LETTER_SPACED = re.compile(r"^(?:[\u4e00-\u9fff\u3040-\u30ff]\s){1,6}[\u4e00-\u9fff\u3040-\u30ff]$")
+_SPACED_HEAD = re.compile(r"^(?P<head>(?:[\u4e00-\u9fff]\s){1,3}[\u4e00-\u9fff])\s+(?P<rest>\S.*)$")
+
+
+def _unspaced(text: str) -> str | None:
+    """Return a letter-spaced line without its spaces (会 長 → 会長), or None if it is not one."""
+    text = text.strip()
+    return text.replace(" ", "") if _LETTER_SPACED.match(text) else None
 
 
 def _style(text: str) -> str | None:
@@ -462,7 +482,7 @@ def _confirmed_styles(lines: list[Line]) -> frozenset[str]:
 
 
 # The last character of a title or office (参事官, 担当課, 構成員, 支配人, アドバイザー …): data, not rules.
-_TITLE_ENDINGS = set("官長員者課係局部室監役師士人臣司事ー")
+_TITLE_ENDINGS = set("官長員者課係局部室監役師士人臣司事授ー")
 _TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaffA-Za-z・]{1,20}$")
 
 
@@ -478,20 +498,26 @@ def _is_title(text: str) -> bool:
 
 def _titled_label(rest: str) -> tuple[Speaker, str] | None:
     """Split ○増田内閣府少子化担当参事官 … into a title nobody listed, with the surname before it."""
-    from indexer.parse.roles import leading_surname
 
     label, _, speech = rest.partition(" ")
     if not _is_title(label):
         return None
+    return _title_speaker(label), speech.strip()
+
+
+def _title_speaker(label: str) -> Speaker:
+    """Return the speaker of a title nobody listed, with the surname in front of it split off (大江教授)."""
+    from indexer.parse.roles import leading_surname
+
     surname = leading_surname(label)
     if surname and len(label) > len(surname):
-        return Speaker(label[len(surname) :], surname, label), speech.strip()
-    return Speaker(label, None, label), speech.strip()
+        return Speaker(label[len(surname) :], surname, label)
+    return Speaker(label, None, label)
 
 
 def _marked_label(rest: str) -> tuple[Speaker, str] | None:
     """Split ○山田委員長　発言… / ○議長（中村俊介君）発言… / 〇関 三郎委員長 発言… ."""
-    paren = re.match(r"^(?P<label>[^\s()（）]{1,12}[(（][^()（）]{1,20}[)）])\s*(?P<rest>.*)$", rest)
+    paren = re.match(r"^(?P<label>[^\s()（）【】]{1,12}[(（【][^()（）【】]{1,20}[)）】])\s*(?P<rest>.*)$", rest)
     if paren:
         speaker = parse_label(paren["label"])
         if speaker:
@@ -514,9 +540,26 @@ def _marked_label(rest: str) -> tuple[Speaker, str] | None:
     return None
 
 
+_ROSTER_SPLIT = re.compile(r"[、,，・\s]+")
+_HEADCOUNT = re.compile(r"^[\d０-９〇一二三四五六七八九十]+\s*[名人]$")
+
+
+def _is_roster(text: str) -> bool:
+    """Tell whether what follows a label is a list of people (attendance, members) or a head count, not speech."""
+    if _HEADCOUNT.match(text.strip()):
+        return True
+    if "。" in text:
+        return False
+    items = [item for item in _ROSTER_SPLIT.split(re.sub(r"[(（][^()（）]*[)）]", "", text)) if item]
+    if len(items) < 3:
+        return False
+    listed = sum(1 for item in items if len(item) <= 16 and not re.search(r"[\u3040-\u309f]", item))
+    return listed / len(items) >= 0.8
+
+
 def _narrative_kind(line: Line) -> bool:
     """Tell whether a line stands alone as narrative: a heading, agenda item, summary or time stamp."""
-    text = line.text
+    text = _RUNNING_NUMBER.sub("", line.text)
     if line.kind == "heading" or _RECORD_LINE.match(text) or _TIME_STAMP.match(text):
         return True
     if _AGENDA_HEADING.match(text) and not _SENTENCE_END.search(text) and len(text) <= 60:
@@ -539,6 +582,19 @@ def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
             turns.append(current)
             continue
         start = None if line.kind == "heading" else _speech_start(line.text, confirmed)
+        if start and current is not None and current.speaker is not None and not current.lines:
+            # 会 長 / さくら市長: an office under a bare role qualifies it; a bare role (委員長) is a new label.
+            office, rest = start
+            if not rest and office.name is None and office.label != office.role and current.speaker.name is None:
+                continue
+        if start is None and current is not None and current.speaker is not None and not current.lines:
+            # A label printed over several lines: 会 長 / 五戸町長 / 三 浦 正 名, then the speech.
+            spelled = _unspaced(line.text)
+            if spelled and current.speaker.name is None and len(spelled) <= 5:
+                current.speaker = replace(current.speaker, name=spelled)
+                continue
+            if len(line.text) <= 12 and canonical_role(line.text) and not re.search(r"[、。「」]", line.text):
+                continue
         if start:
             speaker, rest = start
             current = _Turn(speaker, [rest] if rest else [])
@@ -560,6 +616,9 @@ def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
                 log.info("label %s has no speech; skipped", turn.speaker.label)
             continue
         speaker = turn.speaker
+        if speaker is not None and _is_roster(text):
+            # 【委員】 above a list of members is an attendance heading, not a speaker: never a turn.
+            text, speaker = f"{speaker.label}\n{text}", None
         utterances.append(
             Utterance(
                 meeting_id=meeting_id,

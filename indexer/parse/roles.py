@@ -70,9 +70,11 @@ _ROLE_SUFFIXES = sorted(ROLES, key=len, reverse=True)
 _SORTED_ROLE_CHARS = {"".join(sorted(role)): role for role in ROLES if len(role) > 1}
 
 # 議長（中村俊介君） / 市長(田中一郎君)
-_ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()]{1,20}?)\s*[(（](?P<name>[^()（）]{1,20}?)\s*君?\s*[)）]$")
+_ROLE_THEN_NAME = re.compile(r"^(?P<title>[^()【】]{1,20}?)\s*[(（【](?P<name>[^()（）【】]{1,20}?)\s*君?\s*[)）】]$")
 # 3番(山田太郎君) or 3番 山田太郎君
-_SEAT_NUMBER = re.compile(r"^[\d〇一二三四五六七八九十百]{1,6}\s*番\s*[(（]?(?P<name>[^()（）]*?)\s*君?\s*[)）]?$")
+_SEAT_NUMBER = re.compile(
+    r"^[\d〇一二三四五六七八九十百]{1,6}\s*番\s*(?:議員)?\s*[(（【]?(?P<name>[^()（）【】]*?)\s*君?\s*[)）】]?$"
+)
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,60}[)）]\s*$")
 _ROLE_THEN_PSEUDONYM = re.compile(r"^(?P<title>[^\sA-Z0-9]{1,8}?)\s*(?P<tag>[A-Z]{1,2}|[0-9]{1,2})$")
 # 田中（晃）委員長: two members share a surname, told apart by the first character of the given name.
@@ -170,6 +172,12 @@ def leading_surname(text: str) -> str | None:
     return None
 
 
+def _is_office(text: str) -> bool:
+    """Tell whether a parenthesis holds an office or title (飛島村村長, 代理:…) rather than a name."""
+    text = text.strip()
+    return ":" in text or "：" in text or (canonical_role(text) is not None and not text.endswith("君"))
+
+
 def _name_in_parentheses(text: str) -> str | None:
     text = text.strip()
     if text.endswith("君"):
@@ -199,7 +207,8 @@ def parse_label(label: str) -> Speaker | None:
     if seat:
         return Speaker("議員", seat["name"].strip() or None, label)
     paren = _ROLE_THEN_NAME.match(label)
-    if paren:
+    # 久野会長(飛島村村長): a title in the parenthesis qualifies the label; it is nobody's name.
+    if paren and not _is_office(paren["name"]):
         role = canonical_role(paren["title"])
         if role:
             return Speaker(role, _name_in_parentheses(paren["name"]), label)
