@@ -3,6 +3,7 @@
 Folders, in the order they may import each other (each imports only those before it, never after):
 
     records.py, settings.py, fsutil.py   the Meeting/Utterance contract, where data lives, safe writes
+    progress.py                          progress lines for long runs (standard library only)
     text/     normalisation and the Janome analysis chain (no Whoosh)
     parse/    a page's bytes → a Meeting: charset, lines, header fields, speaker labels, roles, dates
     store/    the raw page store, the parsed-record store, and ingesting local pages into them

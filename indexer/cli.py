@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shlex
 import sys
-from datetime import date, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
 from indexer.index.build import build_index
 from indexer.index.generations import IndexUnavailable
 from indexer.parse.page import ParseError, parse_minutes
+from indexer.progress import ProgressLine
 from indexer.search.engine import SORTS, SearchIndex, SearchRequest
 from indexer.search.query import QueryError
 from indexer.search.synonyms import Synonyms
@@ -26,12 +32,43 @@ from indexer.text.normalize import normalize_text
 
 log = logging.getLogger(__name__)
 PLUGIN_GROUP = "minutes.commands"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+DATA_DIR_HELP = "Data directory (default ./data, or $MINUTES_DATA_DIR)."
+VERBOSE_HELP = "Log progress and warnings to stderr."
 
 
 def settings_of(ctx: click.Context) -> Settings:
-    """Return the Settings the `minutes` group built from --data-dir."""
-    settings: Settings = ctx.obj["settings"]
-    return settings
+    """Return the Settings from the command's own --data-dir, else the group's, else the environment."""
+    settings: Settings | None = (ctx.find_object(dict) or {}).get("settings")
+    return settings if settings is not None else Settings.from_env()
+
+
+def _set_data_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    """Let a subcommand's own --data-dir replace the group's (the group's callback has run by then)."""
+    if value is not None:
+        ctx.ensure_object(dict)["settings"] = Settings.from_env(value)
+
+
+def _set_verbose(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Turn on INFO logging when a subcommand is given -v."""
+    if value:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+        logging.getLogger().setLevel(logging.INFO)
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a subcommand --data-dir and -v/--verbose, so they work after its name as well as before it."""
+    command = click.option(
+        "-v", "--verbose", is_flag=True, expose_value=False, callback=_set_verbose, help=VERBOSE_HELP
+    )(command)
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=_set_data_dir,
+        help=DATA_DIR_HELP,
+    )(command)
 
 
 class MinutesGroup(click.Group):
@@ -72,30 +109,102 @@ class MinutesGroup(click.Group):
     type=click.Path(file_okay=False, path_type=Path),
     envvar="MINUTES_DATA_DIR",
     default=None,
-    help="Data directory (default ./data, or $MINUTES_DATA_DIR).",
+    help=DATA_DIR_HELP,
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log progress and warnings to stderr.")
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
-    """Search Japanese municipal meeting minutes (会議録)."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Search Japanese municipal meeting minutes (会議録).
+
+    --data-dir and -v may also come after the command's name.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=LOG_FORMAT)
     ctx.ensure_object(dict)
     ctx.obj["settings"] = Settings.from_env(data_dir)
+
+
+class _EndLiveLine(logging.Filter):
+    """Before a log record is written, end the progress line it would otherwise be appended to."""
+
+    def __init__(self, line: ProgressLine):
+        super().__init__()
+        self.line = line
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.line.interrupt()
+        return True
+
+
+@contextmanager
+def progress_line() -> Iterator[ProgressLine]:
+    """Show progress on stderr while the block runs, keeping log records on lines of their own."""
+    line = ProgressLine(sys.stderr)
+    guard = _EndLiveLine(line)
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(guard)
+    try:
+        yield line
+    finally:
+        line.finish()
+        for handler in handlers:
+            handler.removeFilter(guard)
+
+
+def cores() -> int:
+    """Return the number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _who(role: str | None, speaker: str | None) -> str:
     return " ".join(p for p in (role, speaker) if p) or "-"
 
 
+class FetchFailed(click.ClickException):
+    """A page that could not be fetched, shown as one line `minutes: cannot fetch URL: reason` (exit 1)."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"minutes: {self.format_message()}", file=file, err=file is None)
+
+
+def _reason(error: BaseException) -> str:
+    """Return the short human reason of a network error ("Connection refused", "timed out" …)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
+
+
+def _fetch(url: str) -> tuple[bytes, str, str | None]:
+    """Return a page's body, final URL and declared charset, or raise FetchFailed saying why not."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read(), response.geturl(), response.headers.get_content_charset()
+    except urllib.error.HTTPError as error:
+        error.close()
+        reason = f"HTTP {error.code} {error.reason}"
+    except urllib.error.URLError as error:
+        reason = _reason(error.reason) if isinstance(error.reason, BaseException) else str(error.reason)
+    except (http.client.HTTPException, OSError, ValueError) as error:
+        reason = _reason(error)
+    raise FetchFailed(f"cannot fetch {url}: {reason}")
+
+
 def _read_source(source: str) -> tuple[bytes, str, str | None]:
     if source.startswith(("http://", "https://")):
-        import urllib.request
-
-        with urllib.request.urlopen(source, timeout=30) as response:
-            return response.read(), response.geturl(), response.headers.get_content_charset()
+        return _fetch(source)
     path = Path(source)
+    if path.is_dir():
+        raise click.ClickException(
+            f"{source} is a folder; `minutes parse` reads one page. To parse every page in it, run: "
+            f"minutes ingest {shlex.quote(source)}"
+        )
     if not path.is_file():
         raise click.ClickException(f"no such file: {source}")
     return path.read_bytes(), path.resolve().as_uri(), None
@@ -104,6 +213,7 @@ def _read_source(source: str) -> tuple[bytes, str, str | None]:
 @main.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the Meeting as JSON.")
+@common_options
 def parse(source: str, as_json: bool) -> None:
     """Parse one minutes page (a file or URL) and print the Meeting.
 
@@ -124,13 +234,17 @@ def parse(source: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@common_options
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Parse local HTML files or folders into the data directory.
 
     Example: minutes ingest data/sample
     """
-    report = ingest_paths(list(paths), settings_of(ctx))
+    with progress_line() as line:
+        report = ingest_paths(
+            list(paths), settings_of(ctx), progress=lambda done, total: line.update("ingest", done, total, unit="pages")
+        )
     for _url, reason in report.failed:
         click.echo(f"failed: {reason}", err=True)
     click.echo(
@@ -142,25 +256,44 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.option("--procs", default=1, show_default=True, help="Processes tokenising in parallel.")
+@click.option(
+    "--procs",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Processes tokenising in parallel.  [default: every core, {cores()} here]",
+)
 @click.option("--keep", default=3, show_default=True, help="Index generations to keep.")
+@common_options
 @click.pass_context
-def index(ctx: click.Context, procs: int, keep: int) -> None:
+def index(ctx: click.Context, procs: int | None, keep: int) -> None:
     """Build a new index generation from the stored records and switch to it.
 
+    Progress goes to stderr: a live line on a terminal, a log line every few seconds otherwise.
     Example: minutes index
     """
     settings = settings_of(ctx)
     records = RecordStore(settings.records_dir)
     if not len(records):
         raise click.ClickException(f"no parsed records in {settings.records_dir}: run `minutes ingest` first")
-    report = build_index(records, settings.index_dir, procs=procs, keep=keep)
+    with progress_line() as line:
+        report = build_index(
+            records, settings.index_dir, procs=procs or cores(), keep=keep, progress=_index_progress(line)
+        )
     rate = report.characters / report.seconds if report.seconds else 0
     click.echo(
         f"indexed {report.meetings} meetings, {report.documents - report.meetings} utterances, "
         f"{report.characters} characters in {report.seconds:.1f}s ({rate:,.0f} chars/s) "
         f"→ {report.generation}"
     )
+
+
+def _index_progress(line: ProgressLine) -> Callable[[int, int | None, int], None]:
+    """Return the callback that shows an index build's meetings and characters on line."""
+
+    def show(done: int, total: int | None, characters: int) -> None:
+        line.update("index", done, total, unit="meetings", characters=characters)
+
+    return show
 
 
 def _parse_date(_ctx, _param, value: str | None) -> date | None:
@@ -183,12 +316,17 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--no-expand", is_flag=True, help="Do not add synonyms and abbreviations to the query.")
 @click.option("--json", "as_json", is_flag=True, help="Print {total, hits, facets} as JSON.")
+@common_options
 @click.pass_context
 def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, limit, no_expand, as_json):
     """Search the index.
 
     Example: minutes search データセンター --role 委員 --json
     """
+    if date_from and date_until and date_from > date_until:
+        raise click.BadParameter(
+            f"{date_from} is after --until {date_until}, so nothing could match", ctx=ctx, param_hint="--from"
+        )
     request = SearchRequest(
         q=query,
         roles=list(roles),
@@ -210,14 +348,23 @@ def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, 
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result.total} hits")
+    click.echo(_hits_line(result.total, len(result.hits), limit))
     for hit in result.hits:
         click.echo(f"{hit.date} {hit.committee} #{hit.seq} [{_who(hit.role, hit.speaker)}]")
         click.echo("    " + hit.snippet.replace("<mark>", "【").replace("</mark>", "】").replace("\n", " "))
 
 
+def _hits_line(total: int, shown: int, limit: int) -> str:
+    """Return the first line of a search's text output: how many hits, and which of them are listed."""
+    if shown >= total:
+        return f"{total} hits"
+    more = " (use --limit for more)" if limit < 100 else " (--limit is at most 100; narrow the search or use --json)"
+    return f"{total} hits, showing 1–{shown}{more}"
+
+
 @main.command("analyze")
 @click.argument("text")
+@common_options
 def analyze_text(text: str) -> None:
     """Print the tokens the index would store for TEXT (term, position, characters).
 
@@ -228,19 +375,16 @@ def analyze_text(text: str) -> None:
         click.echo(f"{token.term}\t{token.pos}\t{token.start}-{token.end}\t{token.part_of_speech}")
 
 
-def _progress_printer():
-    """Return a callback showing crawl progress: a live line on a terminal, log lines under cron."""
-    count = {"n": 0}
-    live = sys.stderr.isatty()
+def _run_hooks(line: ProgressLine) -> tuple[Callable[[str], None], Callable[[int, int], None]]:
+    """Return the fetch and parse progress callbacks of a crawl or reindex, both showing on line."""
 
-    def show(url: str) -> None:
-        count["n"] += 1
-        if live:
-            click.echo(f"\r\033[K[{count['n']}] {url[:100]}", nl=False, err=True)
-        else:
-            click.echo(f"{datetime.now().isoformat(timespec='seconds')} fetch {count['n']} {url}", err=True)
+    def fetched(url: str) -> None:
+        line.step("crawl", unit="requests", note=url)
 
-    return show, live
+    def parsed(done: int, total: int) -> None:
+        line.update("parse", done, total, unit="pages")
+
+    return fetched, parsed
 
 
 def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -> None:
@@ -252,15 +396,12 @@ def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -
     except ConfigError as error:
         raise click.UsageError(str(error)) from error
     settings = settings_of(ctx)
-    show, live = _progress_printer()
     try:
-        with run_lock(settings):
-            summary = job(settings, profiles, progress=show)
+        with run_lock(settings), progress_line() as line:
+            summary = job(settings, profiles, line)
     except AlreadyRunning as error:
         click.echo(f"minutes: {error}; exiting", err=True)
         ctx.exit(EXIT_LOCKED)
-    if live:
-        click.echo("", err=True)
     for _url, reason in summary.failed:
         click.echo(f"failed: {reason}", err=True)
     for url in summary.gone:
@@ -294,6 +435,7 @@ def _with_site_options(function):
 
 @main.command("crawl")
 @_with_site_options
+@common_options
 @click.pass_context
 def crawl_command(ctx: click.Context, config: Path | None, site: str | None) -> None:
     """Fetch the configured sites into the raw store and parse what changed.
@@ -303,12 +445,17 @@ def crawl_command(ctx: click.Context, config: Path | None, site: str | None) -> 
     """
     from indexer.pipeline import crawl
 
-    _run_sites(ctx, config, site, crawl)
+    def job(settings: Settings, profiles: list, line: ProgressLine):
+        fetched, parsed = _run_hooks(line)
+        return crawl(settings, profiles, progress=fetched, parse_progress=parsed)
+
+    _run_sites(ctx, config, site, job)
 
 
 @main.command("reindex")
 @_with_site_options
 @click.option("--keep", default=3, show_default=True, help="Index generations to keep.")
+@common_options
 @click.pass_context
 def reindex_command(ctx: click.Context, config: Path | None, site: str | None, keep: int) -> None:
     """Crawl, parse, update the index for what changed, and switch to it (what cron runs).
@@ -318,7 +465,13 @@ def reindex_command(ctx: click.Context, config: Path | None, site: str | None, k
     """
     from indexer.pipeline import reindex
 
-    _run_sites(ctx, config, site, lambda *a, **k: reindex(*a, keep=keep, **k))
+    def job(settings: Settings, profiles: list, line: ProgressLine):
+        fetched, parsed = _run_hooks(line)
+        return reindex(
+            settings, profiles, keep=keep, progress=fetched, parse_progress=parsed, index_progress=_index_progress(line)
+        )
+
+    _run_sites(ctx, config, site, job)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from indexer.crawl.crawler import CrawlReport, crawl_site, fetcher_for
 from indexer.crawl.ndl import fetch_speeches
 from indexer.crawl.profiles import SiteProfile
-from indexer.index.build import sync_index
+from indexer.index.build import BuildProgress, sync_index
 from indexer.parse.ndl import meetings_from_speeches
 from indexer.parse.page import PARSER_VERSION
 from indexer.settings import Settings
@@ -128,11 +128,22 @@ def _crawl_api(
             summary.new += not existed
 
 
-def parse_stored(raw: RawStore, records: RecordStore, summary: RunSummary, site: str | None = None) -> None:
+def parse_stored(
+    raw: RawStore,
+    records: RecordStore,
+    summary: RunSummary,
+    site: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Parse every stored minutes page that is new, changed, or parsed by an older parser."""
     report = IngestReport()
-    for page in raw.needing_parse(PARSER_VERSION, site):
+    pages = raw.needing_parse(PARSER_VERSION, site)
+    if progress and pages:
+        progress(0, len(pages))
+    for done, page in enumerate(pages, 1):
         parse_page(raw, records, page, report)
+        if progress:
+            progress(done, len(pages))
     summary.parsed += report.parsed
     summary.failed += report.failed
 
@@ -143,8 +154,9 @@ def crawl(
     *,
     progress: Callable[[str], None] | None = None,
     fetcher_options: dict | None = None,
+    parse_progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
-    """Fetch every site into the raw store and parse what changed into records."""
+    """Fetch every site into the raw store and parse what changed into records (progress gets each URL fetched)."""
     started = time.monotonic()
     summary = RunSummary()
     raw = RawStore(settings.raw_dir)
@@ -156,7 +168,7 @@ def crawl(
                 _crawl_api(profile, raw, records, summary, fetcher_options or {})
             else:
                 _crawl_html(profile, raw, records, summary, progress, fetcher_options or {})
-                parse_stored(raw, records, summary, profile.name)
+                parse_stored(raw, records, summary, profile.name, parse_progress)
     finally:
         raw.close()
     summary.seconds = time.monotonic() - started
@@ -170,11 +182,15 @@ def reindex(
     keep: int = 3,
     progress: Callable[[str], None] | None = None,
     fetcher_options: dict | None = None,
+    parse_progress: Callable[[int, int], None] | None = None,
+    index_progress: BuildProgress | None = None,
 ) -> RunSummary:
     """Crawl, parse, bring the index in line with the records, and switch to it."""
     started = time.monotonic()
-    summary = crawl(settings, profiles, progress=progress, fetcher_options=fetcher_options)
-    built = sync_index(RecordStore(settings.records_dir), settings.index_dir, keep=keep)
+    summary = crawl(
+        settings, profiles, progress=progress, fetcher_options=fetcher_options, parse_progress=parse_progress
+    )
+    built = sync_index(RecordStore(settings.records_dir), settings.index_dir, keep=keep, progress=index_progress)
     summary.generation = built.generation
     if not built.skipped:
         summary.meetings_changed = built.updated

@@ -8,7 +8,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,9 @@ from indexer.records import Meeting
 from indexer.store.record_store import RecordStore, record_digest
 
 log = logging.getLogger(__name__)
+
+# Called as meetings are handed to the writer: (meetings done, meetings in all or None, characters done).
+BuildProgress = Callable[[int, int | None, int], None]
 
 
 @contextmanager
@@ -69,11 +72,13 @@ def build_index(
     procs: int = 1,
     limitmb: int = 256,
     blocklimit: int | None = None,
+    progress: BuildProgress | None = None,
 ) -> BuildReport:
     """Index meetings into a new generation and make it current once it is complete.
 
     blocklimit caps the postings per block (Whoosh's default 128); tests set it small so that
-    block skipping and reads across blocks are exercised on a small index.
+    block skipping and reads across blocks are exercised on a small index. progress, if given, is
+    called after each meeting is handed to the writer (the total is known when meetings has a length).
     """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -85,15 +90,20 @@ def build_index(
     ix = whoosh_index.create_in(str(building), make_schema())
     digests: dict[str, str] = {}
     documents = characters = 0
+    total = len(meetings) if isinstance(meetings, Sized) else None
     with _fewer_collections():  # set before the writer forks its processes, so they inherit it
         writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1, codec=writer_codec(blocklimit))
         try:
-            for meeting in meetings:
+            if progress:
+                progress(0, total, 0)
+            for done, meeting in enumerate(meetings, 1):
                 digests[meeting.id] = record_digest(meeting)
                 for doc in meeting_documents(meeting):
                     writer.add_document(**doc)
                     documents += 1
                     characters += len(doc["text"])
+                if progress:
+                    progress(done, total, characters)
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -113,13 +123,20 @@ def build_index(
 
 
 def sync_index(
-    records: RecordStore, index_dir: Path, *, keep: int = 3, procs: int = 1, blocklimit: int | None = None
+    records: RecordStore,
+    index_dir: Path,
+    *,
+    keep: int = 3,
+    procs: int = 1,
+    blocklimit: int | None = None,
+    progress: BuildProgress | None = None,
 ) -> BuildReport:
     """Bring the index in line with the record store, re-indexing only meetings whose record changed.
 
     The current generation is copied, changed and removed meetings are replaced in the copy, and
     the copy becomes current. With no usable current generation this is a full build. Whatever an
-    earlier run left half-done, the index converges to the records.
+    earlier run left half-done, the index converges to the records. progress is called as for
+    build_index, counting the changed meetings.
     """
     index_dir = Path(index_dir)
     started = time.monotonic()
@@ -132,7 +149,7 @@ def sync_index(
         version = read_version(index_dir / current)
     except (IndexUnavailable, FileNotFoundError, ValueError, OSError) as error:
         log.info("full index build: %s", error)
-        return build_index(records, index_dir, keep=keep, procs=procs, blocklimit=blocklimit)
+        return build_index(records, index_dir, keep=keep, procs=procs, blocklimit=blocklimit, progress=progress)
     wanted = records.digests()
     changed = sorted(mid for mid, digest in wanted.items() if indexed.get(mid) != digest)
     removed = sorted(mid for mid in indexed if mid not in wanted)
@@ -158,7 +175,10 @@ def sync_index(
             for mid in changed + removed:
                 writer.delete_by_term("meeting_id", mid)
                 indexed.pop(mid, None)
-            for mid in changed:
+            added_characters = 0
+            if progress:
+                progress(0, len(changed), 0)
+            for done, mid in enumerate(changed, 1):
                 meeting = records.get(mid)
                 if meeting is None:
                     continue
@@ -167,7 +187,10 @@ def sync_index(
                     writer.add_document(**doc)
                     documents += 1
                     characters += len(doc["text"])
+                    added_characters += len(doc["text"])
                     added += doc["seq"] > 0
+                if progress:
+                    progress(done, len(changed), added_characters)
             writer.commit()
             ix.close()
         except BaseException:

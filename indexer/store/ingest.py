@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,16 +85,23 @@ def parse_page(
         report.unchanged += 1
 
 
-def ingest_paths(paths: list[Path], settings: Settings) -> IngestReport:
-    """Store local HTML files in the raw store and parse each into the record store."""
+def ingest_paths(
+    paths: list[Path], settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> IngestReport:
+    """Store local HTML files in the raw store and parse each into the record store, calling progress(done, total)."""
     raw = RawStore(settings.raw_dir)
     records = RecordStore(settings.records_dir)
     report = IngestReport()
     try:
-        for path in html_files(paths):
+        files = html_files(paths)
+        if progress:
+            progress(0, len(files))
+        for done, path in enumerate(files, 1):
             url = path.resolve().as_uri()
             page, _changed = raw.put(url, path.read_bytes(), status=None, site="local")
             parse_page(raw, records, page, report)
+            if progress:
+                progress(done, len(files))
     finally:
         raw.close()
     return report
