@@ -247,9 +247,11 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         )
     for _url, reason in report.failed:
         click.echo(f"failed: {reason}", err=True)
+    for url, warnings in report.suspect:
+        click.echo(f"suspect: {url}: {warnings}", err=True)
     click.echo(
         f"parsed {report.parsed} pages into {report.meetings} meetings "
-        f"({report.new_or_changed} new or changed), {len(report.failed)} failed"
+        f"({report.new_or_changed} new or changed), {len(report.failed)} failed, {len(report.suspect)} suspect"
     )
     if report.failed:
         ctx.exit(1)
@@ -404,6 +406,8 @@ def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -
         ctx.exit(EXIT_LOCKED)
     for _url, reason in summary.failed:
         click.echo(f"failed: {reason}", err=True)
+    for url, warnings in summary.suspect:
+        click.echo(f"suspect: {url}: {warnings}", err=True)
     for url in summary.gone:
         click.echo(f"gone: {url}", err=True)
     for url in summary.refused:

@@ -61,6 +61,7 @@ class RunSummary:
     new: int = 0
     changed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    suspect: list[tuple[str, str]] = field(default_factory=list)  # (url, warnings): parsed, kept, doubtful
     gone: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     robots_blocked: list[str] = field(default_factory=list)
@@ -86,7 +87,7 @@ class RunSummary:
         """Return the one-line summary."""
         return (
             f"fetched {self.fetched}, not modified {self.not_modified}, new {self.new}, "
-            f"changed {self.changed}, failed {len(self.failed)}, gone {len(self.gone)}, "
+            f"changed {self.changed}, failed {len(self.failed)}, suspect {len(self.suspect)}, gone {len(self.gone)}, "
             f"parsed {self.parsed}, meetings re-indexed {self.meetings_changed}, "
             f"utterances indexed {self.utterances_indexed}, {self.seconds:.1f}s"
         )
@@ -146,6 +147,7 @@ def parse_stored(
             progress(done, len(pages))
     summary.parsed += report.parsed
     summary.failed += report.failed
+    summary.suspect += report.suspect
 
 
 def crawl(

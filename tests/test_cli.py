@@ -132,3 +132,25 @@ def test_analyze_prints_terms_positions_and_offsets(runner):
         ("センタ", "1", "3-7"),
         ("整備", "3", "8-10"),
     ]
+
+
+def test_ingest_keeps_a_doubtful_page_and_says_so(runner, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    shutil.copy(SAMPLE_DIR / "p001.html", pages / "good.html")
+    undated = "<h1>さくら市図書館協議会</h1><h2>会議録</h2><p>委員長</p><p>始めます。</p><p>委員</p><p>意見です。</p>"
+    (pages / "undated.html").write_text(f"<html><body>{undated}</body></html>", encoding="utf-8")
+    data = tmp_path / "data"
+    result = runner.invoke(main, ["--data-dir", str(data), "ingest", str(pages)])
+    assert result.exit_code == 0, result.output
+    assert "parsed 2 pages into 2 meetings (2 new or changed), 0 failed, 1 suspect" in result.output
+    assert "suspect: " in result.output and "undated.html" in result.output and "no meeting date" in result.output
+    from indexer.store.raw_store import RawStore
+    from indexer.store.record_store import RecordStore
+
+    store = RawStore(data / "raw")
+    assert [p.url.rsplit("/", 1)[-1] for p in store.pages("suspect")] == ["undated.html"]
+    store.close()
+    kept = {m.title: m for m in RecordStore(data / "records")}
+    assert kept["さくら市図書館協議会"].date is None
+    assert kept["さくら市図書館協議会"].quality.status == "suspect"

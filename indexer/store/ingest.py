@@ -28,6 +28,7 @@ class IngestReport:
     new_or_changed: int = 0
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    suspect: list[tuple[str, str]] = field(default_factory=list)  # (url, warnings): kept, but doubtful
     meeting_ids: set[str] = field(default_factory=set)
     changed_ids: set[str] = field(default_factory=set)
 
@@ -75,7 +76,10 @@ def parse_page(
         log.exception("parser crashed on %s", page.url)
         return
     changed = records.save(meeting)
-    raw.mark_parsed(page.url, "ok", meeting_id=meeting.id, parser_version=PARSER_VERSION)
+    # "ok" or "suspect": a doubtful parse is kept and searchable, and says so in the manifest.
+    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=PARSER_VERSION)
+    if meeting.quality.status != "ok":
+        report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
     report.parsed += 1
     report.meeting_ids.add(meeting.id)
     if changed:

@@ -140,7 +140,7 @@ class RawStore:
         meeting_id: str | None = None,
         parser_version: str | None = None,
     ) -> None:
-        """Record what parsing made of a page: 'ok', 'error' or 'not_minutes'."""
+        """Record what parsing made of a page: 'ok', 'suspect' (kept, but doubtful), 'error' or 'not_minutes'."""
         self._db.execute(
             "UPDATE pages SET parse_status=?, parse_error=?, meeting_id=?, parser_version=? WHERE url=?",
             (status, error, meeting_id, parser_version, url),
