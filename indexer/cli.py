@@ -20,6 +20,7 @@ import click
 from indexer.index.build import build_index
 from indexer.index.generations import IndexUnavailable
 from indexer.parse.page import ParseError, parse_minutes
+from indexer.parse.page import explain as explain_page
 from indexer.progress import ProgressLine
 from indexer.search.engine import SORTS, SearchIndex, SearchRequest
 from indexer.search.query import QueryError
@@ -213,17 +214,26 @@ def _read_source(source: str) -> tuple[bytes, str, str | None]:
 @main.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the Meeting as JSON.")
+@click.option("--explain", is_flag=True, help="First say how the page was read: label styles seen, the one chosen.")
 @common_options
-def parse(source: str, as_json: bool) -> None:
+def parse(source: str, as_json: bool, explain: bool) -> None:
     """Parse one minutes page (a file or URL) and print the Meeting.
 
     Example: minutes parse data/sample/p001.html --json
     """
     body, url, charset = _read_source(source)
     try:
+        if explain:
+            for line in explain_page(body, url, charset=charset):
+                click.echo(line, err=as_json)
         meeting = parse_minutes(body, url, charset=charset)
     except ParseError as error:
         raise click.ClickException(str(error)) from error
+    if explain:
+        quality = meeting.quality
+        click.echo(f"quality: {quality.status}, confidence {quality.confidence:.2f}", err=as_json)
+        for warning in quality.warnings:
+            click.echo(f"  warning: {warning}", err=as_json)
     if as_json:
         click.echo(json.dumps(meeting.to_json(), ensure_ascii=False, indent=2))
         return

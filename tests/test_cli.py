@@ -154,3 +154,14 @@ def test_ingest_keeps_a_doubtful_page_and_says_so(runner, tmp_path):
     kept = {m.title: m for m in RecordStore(data / "records")}
     assert kept["さくら市図書館協議会"].date is None
     assert kept["さくら市図書館協議会"].quality.status == "suspect"
+
+
+def test_parse_explain_says_how_the_page_was_read(runner, tmp_path):
+    record = "<h2>会議録</h2><p>日時：令和5年6月2日</p><p>座長：始めます。</p><p>構成員：意見です。</p><p>座長：以上です。</p>"
+    page = tmp_path / "p.html"
+    page.write_text(f"<html><body><h1>さくら市懇話会</h1>{record}</body></html>", encoding="utf-8")
+    result = runner.invoke(main, ["parse", str(page), "--explain"])
+    assert result.exit_code == 0, result.output
+    assert "colon: 3 lines, 2 open a speech by a known role, 1 by another title (confirmed" in result.output
+    assert "segmented by: colon" in result.output and "runner-up:" in result.output
+    assert "quality: ok" in result.output and "[構成員] 意見です。" in result.output

@@ -8,7 +8,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 from indexer.parse.charset import decode_html
 from indexer.parse.dates import find_date, find_times
@@ -190,8 +190,42 @@ class _Turn:
     standalone: bool = False  # narrative that must not absorb following lines (headings, summaries)
 
 
-def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | None = None) -> Meeting:
-    """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why."""
+def explain(page: bytes | str, url: str | None = None, *, charset: str | None = None) -> list[str]:
+    """Return, line by line, how the parser reads a page: where the record starts, each label style
+    it saw with how many lines open a speech in it, the style it segments by and the runner-up."""
+    _soup, _url, _main, lines = _page_lines(page, url, charset)
+    start = _record_start(lines)
+    if start is None:
+        return ["no record section (審議結果/会議録/議事の経過…) and no speaker labels: not minutes"]
+    record = lines[start.index + start.skip_marker :]
+    how = "after a record heading" if start.skip_marker else "at the first speaker label"
+    out = [f"record starts at content line {start.index + 1} ({how}); {len(record)} lines"]
+    confirmed = _confirmed_styles(record)
+    seen: dict[str, list[int]] = {}
+    for line in record:
+        style = "row" if line.kind == "row" else (_style(_COUNTER.sub("", line.text)) or "plain")
+        counts = seen.setdefault(style, [0, 0, 0])
+        counts[0] += 1
+        if line.kind == "row" or line.kind == "heading":
+            continue
+        if _speech_start(line.text):
+            counts[1] += 1
+        elif _speech_start(line.text, confirmed):
+            counts[2] += 1
+    ranked = sorted(seen.items(), key=lambda item: -(item[1][1] + item[1][2]))
+    for style, (total, known, unlisted) in ranked:
+        mark = " (confirmed: titles nobody listed count)" if style in confirmed else ""
+        out.append(
+            f"  {style}: {total} lines, {known} open a speech by a known role, {unlisted} by another title{mark}"
+        )
+    speaking = [style for style, counts in ranked if counts[1] + counts[2]]
+    out.append(f"segmented by: {speaking[0] if speaking else 'nothing (no speaker labels)'}")
+    out.append(f"runner-up: {speaking[1] if len(speaking) > 1 else 'none'}")
+    return out
+
+
+def _page_lines(page: bytes | str, url: str | None, charset: str | None) -> tuple[Any, str, Any, list[Line]]:
+    """Decode a page and return (soup, canonical url, main content, its lines up to the first stop line)."""
     size = len(page)
     if size > MAX_PAGE_BYTES:
         raise ParseError(url, f"the page is {size:,} bytes, over the {MAX_PAGE_BYTES:,}-byte limit")
@@ -203,7 +237,12 @@ def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | N
     if not url:
         raise ParseError(None, "no url given and the page has no canonical link")
     main = main_content(soup)
-    lines = _until_stop_line(content_lines(main))
+    return soup, url, main, _until_stop_line(content_lines(main))
+
+
+def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | None = None) -> Meeting:
+    """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why."""
+    soup, url, main, lines = _page_lines(page, url, charset)
     # Council records often carry their title only as the first line of the text.
     title = page_title(soup, main) or next((ln.text for ln in lines if ln.kind != "row"), "")
 
