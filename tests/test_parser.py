@@ -489,3 +489,14 @@ def test_colon_labels_of_a_surname_and_a_title_nobody_listed():
         ("教授", "北山"),
         ("部会長", "森田"),
     ]
+
+
+def test_labels_inside_a_line_whose_breaks_were_lost():
+    record = (
+        "<p>○川村委員長 開会します。説明をお願いいたします。 ○森田副市長 皆様、ご説明します。○北山委員 質問です。</p>"
+    )
+    assert speeches(parse_minutes(page(record), URL)) == [
+        ("委員長", "川村", "開会します。説明をお願いいたします。"),
+        ("副市長", "森田", "皆様、ご説明します。"),
+        ("委員", "北山", "質問です。"),
+    ]

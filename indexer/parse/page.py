@@ -596,6 +596,29 @@ def _is_roster(text: str) -> bool:
     return listed / len(items) >= 0.8
 
 
+# A mark after a sentence's end inside one line: the line breaks were lost (a .txt or PDF conversion).
+_RUN_ON = re.compile(r"(?<=[。．!?！？])\s*(?=[○◎〇●◯◆◇■□])")
+
+
+def _split_run_on(lines: list[Line]) -> list[Line]:
+    """Split "…お願いいたします。 ○鈴木副市長 皆様…" where a speaker label follows a sentence's end."""
+    out: list[Line] = []
+    for line in lines:
+        if line.kind != "text" or not _RUN_ON.search(line.text):
+            out.append(line)
+            continue
+        pieces = _RUN_ON.split(line.text)
+        kept = pieces[0]
+        for piece in pieces[1:]:
+            if _speech_start(piece):
+                out.append(Line("text", kept.strip()))
+                kept = piece
+            else:
+                kept += piece
+        out.append(Line("text", kept.strip()))
+    return [line for line in out if line.text or line.kind == "row"]
+
+
 def _narrative_kind(line: Line) -> bool:
     """Tell whether a line stands alone as narrative: a heading, agenda item, summary or time stamp."""
     text = _RUNNING_NUMBER.sub("", line.text)
@@ -610,6 +633,7 @@ def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
     """Segment the record into speeches (until the next label) and narrative text."""
     turns: list[_Turn] = []
     current: _Turn | None = None
+    lines = _split_run_on(lines)
     confirmed = _confirmed_styles(lines)
     for line in lines:
         if line.kind == "row":
