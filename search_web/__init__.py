@@ -5,18 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.exceptions import HTTPException
 
 from indexer.search.engine import SearchIndex
 from indexer.search.synonyms import Synonyms
 from indexer.settings import Settings
 from indexer.text.analysis import analyze
+from search_web import safety
 from search_web.jsonsafe import SafeJSONProvider
 
 
 class MinutesFlask(Flask):
-    """Flask with JSON that escapes <, > and & (see search_web.jsonsafe)."""
+    """Flask with JSON that escapes <, > and & (see search_web.jsonsafe), and JSON errors under /api/."""
 
     json_provider_class = SafeJSONProvider
+
+    def handle_http_exception(self, e: HTTPException):
+        """Answer HTTP errors under /api/ in the API's JSON shape before any page's HTML handler sees them."""
+        if e.code is not None and e.code >= 400 and e.response is None and safety.is_api_request():
+            return safety.api_http_error(e)
+        return super().handle_http_exception(e)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,  # nothing here takes a request body
         MAX_QUERY_STRING=4096,
         RATE_LIMIT_PER_MINUTE=120,  # per client, for the API, exports and feeds; 0 turns it off
+        TRUSTED_PROXIES=0,  # reverse proxies in front whose X-Forwarded-For is believed; 0: none
         WARM_AHEAD=True,  # read the commonest terms' postings in the background when an index opens
     )
     # MINUTES_<KEY> environment variables override these (MINUTES_RATE_LIMIT_PER_MINUTE=0 …),
@@ -45,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         settings.index_dir, synonyms=Synonyms.load(settings.synonyms_path), warm_ahead=bool(app.config["WARM_AHEAD"])
     )
 
-    from search_web import api, exports, safety, views
+    from search_web import api, exports, views
 
     safety.init_app(app)
     app.register_blueprint(views.bp)

@@ -11,6 +11,7 @@ from indexer.search import aggregates
 from indexer.search.engine import SORTS, SearchRequest
 from indexer.search.query import QueryError
 from search_web.openapi import openapi_document
+from search_web.safety import api_error as error_response
 from search_web.views import engine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -41,20 +42,18 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError):
-    """Answer refused requests as {"error": {"message", "parameter"}}."""
-    return jsonify({"error": {"message": error.message, "parameter": error.parameter}}), error.status
+    """Answer refused requests as {"error": {"message", "parameter", "request_id"}}."""
+    return error_response(error.status, error.message, error.parameter)
 
 
 @bp.errorhandler(IndexUnavailable)
 def api_unavailable(error):
     """Answer with 503 when no index can be opened."""
-    return jsonify({"error": {"message": f"index unavailable: {error}", "parameter": None}}), 503
+    return error_response(503, f"index unavailable: {error}")
 
 
-@bp.errorhandler(404)
-def api_not_found(_error):
-    """Answer unknown API paths and ids in JSON."""
-    return jsonify({"error": {"message": "not found", "parameter": None}}), 404
+# Unknown paths, wrong methods and the other HTTP errors under /api/ are answered in JSON by
+# MinutesFlask.handle_http_exception (search_web/__init__.py), which sees them before any blueprint.
 
 
 def _check_known(allowed: set[str]) -> None:
@@ -96,13 +95,16 @@ def _search_request() -> SearchRequest:
     start = _int("startRecord", 1, 1, 100_000)
     maximum = _int("maximumRecords", 30, 1, MAX_RECORDS)
     roles = [r for r in request.args.getlist("speakerRole") if r]
+    date_from, date_until = _date("from"), _date("until")
+    if date_from and date_until and date_from > date_until:
+        raise ApiError(f"from ({date_from}) must not be after until ({date_until})", "from")
     return SearchRequest(
         q=request.args.get("any", ""),
         speaker=request.args.get("speaker") or None,
         committee_like=request.args.get("nameOfMeeting") or None,
         roles=roles,
-        date_from=_date("from"),
-        date_until=_date("until"),
+        date_from=date_from,
+        date_until=date_until,
         sort=sort,
         offset=start - 1,
         limit=maximum,

@@ -65,7 +65,7 @@ def _export_request() -> SearchRequest:
     return req
 
 
-def _export(generate, mimetype: str, headers: dict | None = None):
+def _export(generate, content_type: str, headers: dict | None = None):
     """Stream generate(request, cap) for the search in the query string, or answer why not."""
     cap = current_app.config["EXPORT_CAP"]
     try:
@@ -74,7 +74,7 @@ def _export(generate, mimetype: str, headers: dict | None = None):
         return unavailable(error)
     return Response(
         stream_with_context(generate(req, cap)),
-        mimetype=mimetype,
+        content_type=content_type,  # as given: mimetype= would add a second charset to text/csv
         headers={**(headers or {}), "X-Export-Cap": str(cap)},
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def _param(name: str, description: str, schema: dict, example=None) -> dict:
     param = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
@@ -19,7 +21,7 @@ SEARCH_PARAMETERS = [
     ),
     _param("speaker", "Part of the speaker's name (variant kanji folded).", {"type": "string"}, "山田"),
     _param("nameOfMeeting", "Part of the committee or meeting name.", {"type": "string"}, "委員会"),
-    _param("from", "Earliest meeting date.", {"type": "string", "format": "date"}, "2015-01-01"),
+    _param("from", "Earliest meeting date (not after until).", {"type": "string", "format": "date"}, "2015-01-01"),
     _param("until", "Latest meeting date.", {"type": "string", "format": "date"}, "2024-12-31"),
     _param("speakerRole", "Speaker role (repeatable): 委員, 委員長, 事務局, 部長 …", {"type": "string"}, "委員"),
     _param(
@@ -52,8 +54,19 @@ SPEAKER_PARAMETERS = [
 ]
 
 _ERROR = {
-    "description": "A parameter is wrong; the error names it.",
+    "description": "A parameter is wrong (or the query string is not UTF-8); the error names it.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_OTHER_ERRORS = {
+    "429": {
+        "description": "Too many requests from this client; the Retry-After header says how many seconds to wait.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
+    "default": {
+        "description": "Any other error (404 unknown path, 405 wrong method, 413, 414, 500, 503), in the same shape.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
 }
 _PAGE_PROPERTIES = {
     "numberOfRecords": {"type": "integer"},
@@ -78,7 +91,7 @@ def _ok(schema: dict) -> dict:
 def openapi_document(server_url: str) -> dict:
     """Return the OpenAPI document with the API's base URL."""
     nullable = {"type": ["string", "null"]}
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "minutes API",
@@ -155,7 +168,11 @@ def openapi_document(server_url: str) -> dict:
                         "error": {
                             "type": "object",
                             "required": ["message", "parameter"],
-                            "properties": {"message": {"type": "string"}, "parameter": nullable},
+                            "properties": {
+                                "message": {"type": "string"},
+                                "parameter": nullable,
+                                "request_id": {"type": "string"},
+                            },
                         }
                     },
                 },
@@ -218,3 +235,6 @@ def openapi_document(server_url: str) -> dict:
             }
         },
     }
+    for item in document["paths"].values():  # every operation may answer these too
+        item["get"]["responses"].update(_OTHER_ERRORS)
+    return document

@@ -28,6 +28,9 @@ def _date(args: MultiDict, name: str) -> date | None:
 def search_request(args: MultiDict, *, offset: int = 0, limit: int = 20) -> SearchRequest:
     """Build the SearchRequest the query string describes; raise ParamError for bad values."""
     sort = args.get("sort", "relevance")
+    date_from, date_until = _date(args, "from"), _date(args, "until")
+    if date_from and date_until and date_from > date_until:
+        raise ParamError(f"開始日（{date_from}）が終了日（{date_until}）より後になっています。期間を確かめてください。")
     return SearchRequest(
         q=args.get("q", ""),
         roles=args.getlist("role"),
@@ -35,8 +38,8 @@ def search_request(args: MultiDict, *, offset: int = 0, limit: int = 20) -> Sear
         years=args.getlist("year"),
         months=args.getlist("month"),
         speaker=args.get("speaker") or None,
-        date_from=_date(args, "from"),
-        date_until=_date(args, "until"),
+        date_from=date_from,
+        date_until=date_until,
         sort=sort if sort in SORTS else "relevance",
         offset=offset,
         limit=limit,

@@ -126,3 +126,73 @@ def test_speakers_and_facets(client, sample_search):
     assert speakers["records"] and all("前田" in r["speaker"] for r in speakers["records"])
     facets = client.get("/api/v1/facets?any=データセンター").get_json()
     assert facets["facets"] == sample_search.search(SearchRequest(q="データセンター")).facets
+
+
+def error_of(spec, response, status: int) -> dict:
+    """Check that response is the API's JSON error with status; return its error object."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:200])
+    assert response.content_type == "application/json"
+    body = response.get_json()
+    validate(spec, {"$ref": "#/components/schemas/Error"}, body)
+    assert body["error"]["request_id"] == response.headers["X-Request-Id"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body["error"]
+
+
+def test_every_api_error_is_json_with_its_status(app, client, spec, sample_settings, monkeypatch):
+    from search_web import create_app
+
+    for path in ("/api/v1/nothing", "/api/v1/search/extra", "/api/v2/search", "/api/"):
+        assert "not found" in error_of(spec, client.get(path), 404)["message"]
+    wrong_method = client.post("/api/v1/search?any=防災")
+    assert "POST" in error_of(spec, wrong_method, 405)["message"]
+    assert "GET" in wrong_method.headers["Allow"]
+    assert error_of(spec, client.delete("/api/v1/meetings/x"), 405)
+    assert error_of(spec, client.get("/api/v1/search?sort=random"), 400)["parameter"] == "sort"
+    assert error_of(spec, client.post("/api/v1/search", data="x" * 100_000), 413)
+    assert error_of(spec, client.get("/api/v1/search", query_string={"any": "防" * 2000}), 414)
+    limited = create_app({"TESTING": True, "DATA_DIR": str(sample_settings.data_dir), "RATE_LIMIT_PER_MINUTE": 1})
+    limited_client = limited.test_client()
+    assert limited_client.get("/api/v1/facets").status_code == 200
+    too_many = limited_client.get("/api/v1/facets")
+    assert error_of(spec, too_many, 429) and int(too_many.headers["Retry-After"]) >= 1
+    monkeypatch.setattr(app.extensions["minutes_search"], "search", lambda request: 1 / 0)
+    failed = error_of(spec, client.get("/api/v1/search?any=防災"), 500)
+    assert "ZeroDivisionError" not in failed["message"]
+    # Pages outside /api/ keep their HTML error pages.
+    assert client.get("/nothing").content_type.startswith("text/html")
+    assert client.get("/nothing").status_code == 404
+    assert client.post("/").status_code == 405 and client.post("/").content_type.startswith("text/html")
+
+
+def test_index_unavailable_is_a_json_503(tmp_path, spec):
+    from search_web import create_app
+
+    client = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}).test_client()
+    assert "index unavailable" in error_of(spec, client.get("/api/v1/search?any=防災"), 503)["message"]
+
+
+def test_start_record_past_the_end_is_an_empty_page_with_the_right_numbers(client):
+    for path in ("/api/v1/search?any=防災", "/api/v1/meetings?any=防災", "/api/v1/speakers?name="):
+        total = client.get(path).get_json()["numberOfRecords"]
+        assert total > 1
+        for start in (total + 1, 5000):
+            body = client.get(f"{path}&startRecord={start}").get_json()
+            assert body == {
+                "numberOfRecords": total,
+                "numberOfReturn": 0,
+                "startRecord": start,
+                "nextRecordPosition": None,
+                "records": [],
+            }, path
+        last = client.get(f"{path}&startRecord={total}").get_json()
+        assert (last["numberOfReturn"], last["nextRecordPosition"]) == (1, None)
+
+
+def test_from_after_until_is_a_400_naming_from(client, spec):
+    for path in ("/api/v1/search", "/api/v1/meetings", "/api/v1/facets"):
+        response = client.get(path, query_string={"any": "防災", "from": "2023-01-01", "until": "2020-01-01"})
+        error = error_of(spec, response, 400)
+        assert error["parameter"] == "from" and "2023-01-01" in error["message"] and "until" in error["message"]
+    same_day = client.get("/api/v1/search", query_string={"from": "2020-09-15", "until": "2020-09-15"})
+    assert same_day.status_code == 200 and same_day.get_json()["numberOfRecords"] > 0
