@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -14,7 +14,7 @@ from indexer.search import context as turns
 from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.search.highlight import mark, match_spans
 from indexer.search.query import QueryError
-from search_web.chart import svg_bar_chart
+from search_web import chart as trend_chart
 from search_web.facets import facet_items, page_links, query_url, toggle_url
 from search_web.params import ParamError, asked, search_request
 
@@ -93,6 +93,11 @@ def index():
         return render_template("search.html", **context)
     except IndexUnavailable as error:
         return unavailable(error)
+    last = max(1, -(-total // page_size))
+    if page > last:  # past the end (an old link, a narrower search): show the last page instead
+        params = MultiDict(args)
+        params.setlist("page", [str(last)])
+        return redirect(url_for("search.index") + query_url(params))
     context["result"] = result
     context["facets"] = [
         (name, FACET_LABELS[name], facet_items(args, name, result.facets[name]))
@@ -107,7 +112,7 @@ def index():
 def _chart(req: SearchRequest, args: MultiDict) -> dict:
     period = "month" if args.get("period") == "month" else "year"
     split = args.get("split") if args.get("split") in ("committee", "role") else None
-    data = aggregates.trend(engine(), req, period=period, split=split)
+    data = trend_chart.complete(aggregates.trend(engine(), req, period=period, split=split))
 
     def link_for(when: str) -> str:
         if period == "month":
@@ -116,7 +121,9 @@ def _chart(req: SearchRequest, args: MultiDict) -> dict:
 
     title = f"{'月' if period == 'month' else '年'}ごとの該当件数"
     return {
-        "svg": Markup(svg_bar_chart(data, link_for, title)) if data else None,
+        "svg": Markup(trend_chart.svg_bar_chart(data, link_for, title)) if data else None,
+        "title": title,
+        "rows": trend_chart.rows(data, link_for),
         "period": period,
         "split": split,
         "links": {

@@ -34,10 +34,10 @@ def test_facet_links_toggle_a_filter(client):
     link = unescape(re.search(r'<a href="(\?[^"]*role=[^"]*)"', page).group(1))
     role = parse_qs(urlparse(link).query)["role"][0]
     filtered = text_of(client.get("/" + link))
-    assert 'aria-pressed="true"' in filtered
+    assert 'aria-current="true"' in filtered and "aria-pressed" not in filtered
     whos = re.findall(r'<span class="who">([^<（]+)', filtered)
     assert whos and all(w == role for w in whos)
-    untoggle = unescape(re.search(r'<a href="(\?[^"]*)" class="selected"', filtered).group(1))
+    untoggle = unescape(re.search(r'<a href="(\?[^"]*)" class="selected" aria-current="true"', filtered).group(1))
     assert "role=" not in untoggle
 
 
@@ -116,3 +116,42 @@ def test_synonym_expansion_is_shown_and_can_be_turned_off(client):
     hits_on = int(re.search(r"(\d+) 件", page).group(1))
     hits_off = int(re.search(r"(\d+) 件", plain).group(1))
     assert hits_on > hits_off
+
+
+def test_a_page_past_the_end_goes_to_the_last_page(client, sample_search):
+    from indexer.search.engine import SearchRequest
+
+    total = sample_search.search(SearchRequest(q="防災")).total
+    last = (total + 19) // 20
+    assert last > 1
+    response = client.get("/?q=防災&sort=date_asc&page=99")
+    assert response.status_code == 302
+    target = urlparse(response.headers["Location"])
+    assert parse_qs(target.query) == {"q": ["防災"], "sort": ["date_asc"], "page": [str(last)]}
+    page = text_of(client.get("/?q=防災&sort=date_asc&page=99", follow_redirects=True))
+    assert f"{total} 件（{(last - 1) * 20 + 1}〜{total} 件目）" in page
+    assert page.count('<li class="hit">') == total - (last - 1) * 20
+    by_meeting = client.get("/?q=防災&view=meeting&page=99")
+    assert by_meeting.status_code == 302 and "page=1" in by_meeting.headers["Location"]
+    assert client.get(f"/?q=防災&page={last}").status_code == 200
+    nothing = client.get("/?q=存在しない語句ですよ&page=3")
+    assert nothing.status_code == 302 and "page=1" in nothing.headers["Location"]
+
+
+def test_from_after_until_gets_a_friendly_message(client):
+    response = client.get("/", query_string={"q": "防災", "from": "2023-01-01", "until": "2020-01-01"})
+    page = text_of(response)
+    assert response.status_code == 200
+    assert re.search(r'<p class="error"[^>]*>開始日（2023-01-01）が終了日（2020-01-01）より後', page)
+    assert 'value="2023-01-01"' in page  # the form keeps what was typed, to be corrected
+    for path in ("/export.csv", "/export.json", "/feed", "/trend.svg"):
+        refused = client.get(path, query_string={"q": "防災", "from": "2023-01-01", "until": "2020-01-01"})
+        assert refused.status_code == 400 and "開始日" in text_of(refused), path
+
+
+def test_exports_name_one_charset(client):
+    csv_response = client.get("/export.csv?q=防災")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv_response.get_data().startswith("\ufeffmeeting_id,".encode())
+    assert client.get("/export.json?q=防災").headers["Content-Type"] == "application/json"
+    assert client.get("/feed?q=防災").headers["Content-Type"] == "application/atom+xml; charset=utf-8"
