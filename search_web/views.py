@@ -168,7 +168,9 @@ def citation(doc: dict) -> str:
     """Return a one-line citation of an utterance: committee, date, speaker, title, permalink."""
     who = "".join(p for p in (doc.get("role"), f"（{doc['speaker']}）" if doc.get("speaker") else "") if p)
     link = url_for("search.meeting", meeting_id=doc["meeting_id"], _external=True) + f"#u{doc['seq']}"
-    return f"{doc.get('committee', '')} {doc.get('date', '')} {who or '記録'}「{doc.get('title', '')}」 {link}"
+    return (
+        f"{doc.get('committee', '')} {doc.get('date') or UNKNOWN_DATE} {who or '記録'}「{doc.get('title', '')}」 {link}"
+    )
 
 
 @bp.route("/m/<meeting_id>")
@@ -293,6 +295,15 @@ def not_found(_error):
 def bad_request(error):
     """Answer bad parameters with a friendly page."""
     return render_template("error.html", message=getattr(error, "description", "リクエストが正しくありません。")), 400
+
+
+UNKNOWN_DATE = "日付不明"
+
+
+@bp.app_template_filter("day")
+def day(value: str | None) -> str:
+    """Show a meeting's date, or 日付不明 for a page whose date the parser could not find."""
+    return value or UNKNOWN_DATE
 
 
 @bp.app_template_filter("safe_url")

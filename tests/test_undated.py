@@ -44,3 +44,18 @@ def test_an_undated_meeting_is_found_and_comes_last_in_either_date_order(engine,
 def test_an_undated_meeting_is_outside_every_date_range(engine):
     found = engine.search(SearchRequest(q="開館時間", date_from=date(2000, 1, 1), date_until=date(2099, 1, 1)))
     assert sorted(h.meeting_id for h in found.hits) == ["a", "c"]
+
+
+def test_the_meeting_page_shows_an_unknown_date_and_says_the_record_is_doubtful(tmp_path):
+    from search_web import create_app
+
+    data = tmp_path / "data"
+    build_index([_meeting("b", None), _meeting("c", date(2023, 7, 1))], data / "index")
+    client = create_app({"TESTING": True, "DATA_DIR": str(data)}).test_client()
+    doubtful = client.get("/m/b").get_data(as_text=True)
+    assert "日付不明" in doubtful and "この会議録の読み取りは不確かです" in doubtful
+    assert "no meeting date found" in doubtful
+    sure = client.get("/m/c").get_data(as_text=True)
+    assert "2023-07-01" in sure and "不確か" not in sure
+    listed = client.get("/?q=開館時間&sort=date_asc").get_data(as_text=True)
+    assert listed.index("2023-07-01") < listed.index("日付不明")

@@ -102,6 +102,7 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
         "start_time": meeting.start_time,
         "end_time": meeting.end_time,
         "utterances": len(meeting.utterances),
+        "quality": meeting.quality.to_json(),  # the meeting page says when its record is doubtful
     }
     # _boost: a header repeats the committee's name, so it would outrank what was said about it.
     yield {
