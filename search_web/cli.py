@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import click
 
-from indexer.cli import main, settings_of
+from indexer.cli import common_options, main, settings_of
 from indexer.index.build import build_index
 from indexer.store.ingest import ingest_paths
 from indexer.store.record_store import RecordStore
 from search_web import create_app
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+# data/sample/ in the source tree, shipped as the package search_web.sample (see pyproject.toml).
+SAMPLE_DIR = Path(str(resources.files("search_web.sample")))
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@common_options
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the search pages (development server; see README for waitress).
@@ -48,6 +51,7 @@ def report_index_health(app) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Only ingest and index the sample.")
+@common_options
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     """Ingest and index the bundled sample pages, then serve them.

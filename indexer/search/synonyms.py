@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from indexer.text.normalize import fold_chars, normalize_text
 
-BUNDLED = Path(__file__).resolve().parent / "synonyms.txt"
+# Read through importlib.resources, so it is found wherever the package is installed (package data in pyproject.toml).
+BUNDLED = resources.files("indexer.search") / "synonyms.txt"
 
 
 def _key(word: str) -> str:
@@ -27,7 +29,7 @@ class Synonyms:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Synonyms:
         """Read groups from a file: one comma-separated group per line, # starts a comment."""
-        text = Path(path or BUNDLED).read_text(encoding="utf-8")
+        text = (Path(path) if path else BUNDLED).read_text(encoding="utf-8")
         groups = []
         for line in text.splitlines():
             line = line.split("#", 1)[0].strip()
