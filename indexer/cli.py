@@ -429,6 +429,42 @@ def _run_sites(ctx: click.Context, config: Path | None, site: str | None, job) -
         ctx.exit(1)
 
 
+@main.command("check")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Site profiles.")
+@click.option("--site", required=True, help="The site whose stored pages to re-parse.")
+@common_options
+@click.pass_context
+def check_command(ctx: click.Context, config: Path | None, site: str) -> None:
+    """Re-parse one site's stored pages with its profile, writing nothing, to tune its [site.parse].
+
+    Prints status, confidence, speech turns / utterances and date per page, then a count per status.
+
+    Example: minutes check --site nagasaki
+    """
+    from indexer.crawl.profiles import ConfigError, load_profiles, select
+    from indexer.store.ingest import check_site
+    from indexer.store.raw_store import RawStore
+
+    try:
+        profile = select(load_profiles(config), site)[0]
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
+    raw = RawStore(settings_of(ctx).raw_dir)
+    try:
+        checks = check_site(raw, profile.name, profile.hints)
+    finally:
+        raw.close()
+    if not checks:
+        raise click.ClickException(f"no stored minutes pages of site {site!r}: run `minutes crawl --site {site}` first")
+    for c in checks:
+        detail = f"  {c.detail}" if c.detail else ""
+        click.echo(
+            f"{c.status:11} {c.confidence:4.2f} {c.turns:4d}/{c.utterances:<4d} {(c.date or '日付不明') if c.utterances else '-':10} {c.url}{detail}"
+        )
+    counts = {status: sum(c.status == status for c in checks) for status in ("ok", "suspect", "error", "not_minutes")}
+    click.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n) + f" of {len(checks)} pages")
+
+
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron may simply try again later
 _site_options = [
     click.option(

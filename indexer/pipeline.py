@@ -14,8 +14,9 @@ from indexer.crawl.crawler import CrawlReport, crawl_site, fetcher_for
 from indexer.crawl.ndl import fetch_speeches
 from indexer.crawl.profiles import SiteProfile
 from indexer.index.build import BuildProgress, sync_index
+from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.ndl import meetings_from_speeches
-from indexer.parse.page import PARSER_VERSION
+from indexer.parse.page import parser_version
 from indexer.settings import Settings
 from indexer.store.ingest import IngestReport, parse_page
 from indexer.store.raw_store import RawStore
@@ -135,14 +136,15 @@ def parse_stored(
     summary: RunSummary,
     site: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    hints: ParseHints = NO_HINTS,
 ) -> None:
-    """Parse every stored minutes page that is new, changed, or parsed by an older parser."""
+    """Parse every stored minutes page that is new, changed, or parsed by an older parser or other hints."""
     report = IngestReport()
-    pages = raw.needing_parse(PARSER_VERSION, site)
+    pages = raw.needing_parse(parser_version(hints), site)
     if progress and pages:
         progress(0, len(pages))
     for done, page in enumerate(pages, 1):
-        parse_page(raw, records, page, report)
+        parse_page(raw, records, page, report, hints=hints)
         if progress:
             progress(done, len(pages))
     summary.parsed += report.parsed
@@ -170,7 +172,7 @@ def crawl(
                 _crawl_api(profile, raw, records, summary, fetcher_options or {})
             else:
                 _crawl_html(profile, raw, records, summary, progress, fetcher_options or {})
-                parse_stored(raw, records, summary, profile.name, parse_progress)
+                parse_stored(raw, records, summary, profile.name, parse_progress, profile.hints)
     finally:
         raw.close()
     summary.seconds = time.monotonic() - started

@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.parse.hints import HintError, ParseHints
+
 DEFAULT_CONFIG = "minutes.toml"
 DEFAULT_USER_AGENT = "minutes-crawler/1.0 (+https://github.com/minutes-search)"
 
@@ -37,8 +39,15 @@ class SiteProfile:
     api_url: str = "https://kokkai.ndl.go.jp/api/speech"
     query: dict = field(default_factory=dict)
     maximum_records: int = 100
+    # [site.parse]: corrections for pages inference reads wrongly (content_selector, label_regex,
+    # role_words, date_from); see indexer.parse.hints.
+    parse: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        try:
+            self.hints = ParseHints.from_table(self.parse)
+        except HintError as error:
+            raise ConfigError(f"site {self.name}: [site.parse] {error}") from error
         try:
             self._listing = [re.compile(p) for p in self.listing_patterns]
             self._minutes = [re.compile(p) for p in self.minutes_patterns]

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from indexer.parse.charset import decode_html
 from indexer.parse.dates import find_date, find_times
+from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.html_lines import STOP_LINE, Line, canonical_url, content_lines, main_content, page_title, parse_soup
 from indexer.parse.quality import judge
 from indexer.parse.roles import ROLES, Speaker, canonical_role, is_role_word, parse_label, resolve_full_names
@@ -20,7 +21,14 @@ from indexer.records import Meeting, Utterance, meeting_id_for
 log = logging.getLogger(__name__)
 
 # Bump when a parser change should re-parse every stored page on the next reindex.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
+
+
+def parser_version(hints: ParseHints = NO_HINTS) -> str:
+    """Return the version stored beside a parsed page: the parser's, and its site's hints when it has any."""
+    return PARSER_VERSION if hints == NO_HINTS else f"{PARSER_VERSION}+{hints.version()}"
+
+
 MAX_PAGE_BYTES = 30_000_000  # larger "pages" are refused with a clear error, never parsed
 
 
@@ -190,17 +198,19 @@ class _Turn:
     standalone: bool = False  # narrative that must not absorb following lines (headings, summaries)
 
 
-def explain(page: bytes | str, url: str | None = None, *, charset: str | None = None) -> list[str]:
+def explain(
+    page: bytes | str, url: str | None = None, *, charset: str | None = None, hints: ParseHints = NO_HINTS
+) -> list[str]:
     """Return, line by line, how the parser reads a page: where the record starts, each label style
     it saw with how many lines open a speech in it, the style it segments by and the runner-up."""
-    _soup, _url, _main, lines = _page_lines(page, url, charset)
-    start = _record_start(lines)
+    _soup, _url, _main, lines = _page_lines(page, url, charset, hints)
+    start = _record_start(lines, hints)
     if start is None:
         return ["no record section (審議結果/会議録/議事の経過…) and no speaker labels: not minutes"]
     record = lines[start.index + start.skip_marker :]
     how = "after a record heading" if start.skip_marker else "at the first speaker label"
     out = [f"record starts at content line {start.index + 1} ({how}); {len(record)} lines"]
-    confirmed = _confirmed_styles(record)
+    confirmed = _confirmed_styles(record, hints)
     seen: dict[str, list[int]] = {}
     for line in record:
         style = "row" if line.kind == "row" else (_style(_COUNTER.sub("", line.text)) or "plain")
@@ -208,9 +218,9 @@ def explain(page: bytes | str, url: str | None = None, *, charset: str | None = 
         counts[0] += 1
         if line.kind == "row" or line.kind == "heading":
             continue
-        if _speech_start(line.text):
+        if _speech_start(line.text, hints=hints):
             counts[1] += 1
-        elif _speech_start(line.text, confirmed):
+        elif _speech_start(line.text, confirmed, hints):
             counts[2] += 1
     ranked = sorted(seen.items(), key=lambda item: -(item[1][1] + item[1][2]))
     for style, (total, known, unlisted) in ranked:
@@ -224,7 +234,9 @@ def explain(page: bytes | str, url: str | None = None, *, charset: str | None = 
     return out
 
 
-def _page_lines(page: bytes | str, url: str | None, charset: str | None) -> tuple[Any, str, Any, list[Line]]:
+def _page_lines(
+    page: bytes | str, url: str | None, charset: str | None, hints: ParseHints = NO_HINTS
+) -> tuple[Any, str, Any, list[Line]]:
     """Decode a page and return (soup, canonical url, main content, its lines up to the first stop line)."""
     size = len(page)
     if size > MAX_PAGE_BYTES:
@@ -236,17 +248,25 @@ def _page_lines(page: bytes | str, url: str | None, charset: str | None) -> tupl
     url = canonical_url(soup, url)
     if not url:
         raise ParseError(None, "no url given and the page has no canonical link")
-    main = main_content(soup)
+    if hints.content_selector:
+        main = soup.select_one(hints.content_selector)
+        if main is None:
+            raise ParseError(url, f"the profile's content_selector {hints.content_selector!r} matches nothing")
+    else:
+        main = main_content(soup)
     return soup, url, main, _until_stop_line(content_lines(main))
 
 
-def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | None = None) -> Meeting:
-    """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why."""
-    soup, url, main, lines = _page_lines(page, url, charset)
+def parse_minutes(
+    page: bytes | str, url: str | None = None, *, charset: str | None = None, hints: ParseHints = NO_HINTS
+) -> Meeting:
+    """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why; hints are a
+    site profile's corrections ([site.parse])."""
+    soup, url, main, lines = _page_lines(page, url, charset, hints)
     # Council records often carry their title only as the first line of the text.
     title = page_title(soup, main) or next((ln.text for ln in lines if ln.kind != "row"), "")
 
-    start = _record_start(lines)
+    start = _record_start(lines, hints)
     if start is None:
         raise NotMinutesError(url, "no record section (審議結果/会議録/議事の経過…) and no speaker labels")
     header_lines, record_lines = lines[: start.index], lines[start.index :]
@@ -259,12 +279,14 @@ def parse_minutes(page: bytes | str, url: str | None = None, *, charset: str | N
     header_text = "\n".join([title] + [(ln.label or "") + " " + ln.text for ln in header_lines])
     when_text = fields.get("when") or ""
     meeting_date = find_date(when_text) or find_date(header_text)
+    if hints.date_from == "title":
+        meeting_date = find_date(title) or meeting_date
     start_time, end_time = find_times(when_text) if when_text else (None, None)
     if start_time is None:
         start_time, end_time = _council_times(header_lines, record_lines)
 
     meeting_id = meeting_id_for(url)
-    utterances = _utterances(meeting_id, record_lines)
+    utterances = _utterances(meeting_id, record_lines, hints)
     if not utterances:
         raise ParseError(url, "the record section holds no text")
     if meeting_date is None and not any(u.role for u in utterances):
@@ -304,7 +326,7 @@ class _RecordStart:
     row_value: str | None = None
 
 
-def _record_start(lines: list[Line]) -> _RecordStart | None:
+def _record_start(lines: list[Line], hints: ParseHints = NO_HINTS) -> _RecordStart | None:
     """Find where the record begins: after a record marker, else at the first speaker label."""
     # A page titled just 会議録 has that word above its header, so a marker counts only after
     # the first header label when there is one.
@@ -324,8 +346,8 @@ def _record_start(lines: list[Line]) -> _RecordStart | None:
             return _RecordStart(index, skip_marker=True, row_value=line.text)
         if line.kind != "row" and _RECORD_LINE.match(line.text):
             return _RecordStart(index, skip_marker=True)
-    confirmed = _confirmed_styles(lines)
-    starts = [i for i, line in enumerate(lines) if line.kind != "row" and _speech_start(line.text, confirmed)]
+    confirmed = _confirmed_styles(lines, hints)
+    starts = [i for i, line in enumerate(lines) if line.kind != "row" and _speech_start(line.text, confirmed, hints)]
     marked = [i for i in starts if _MARKED.match(lines[i].text)]
     if marked:
         return _RecordStart(marked[0], skip_marker=False)
@@ -432,10 +454,15 @@ def _strip_record_suffix(title: str) -> str:
     return re.sub(r"\s*(の)?(会議録|議事録|速記録|議事要旨|会議要旨)(\s*第.+号)?\s*$", "", title).strip() or title
 
 
-def _speech_start(text: str, confirmed: frozenset[str] = frozenset()) -> tuple[Speaker, str] | None:
+def _speech_start(
+    text: str, confirmed: frozenset[str] = frozenset(), hints: ParseHints = NO_HINTS
+) -> tuple[Speaker, str] | None:
     """Return (speaker, rest of line) if the line opens a speech, in any of the label styles; in a
     style the page confirms (see _confirmed_styles), a title the role list does not know counts too."""
     text = _COUNTER.sub("", text)
+    hinted = _hinted_label(text, hints)
+    if hinted is not None:
+        return hinted
     marked = _MARKED.match(text)
     if marked:
         found = _marked_label(marked["rest"])
@@ -480,6 +507,25 @@ def _speech_start(text: str, confirmed: frozenset[str] = frozenset()) -> tuple[S
     return None
 
 
+def _hinted_label(text: str, hints: ParseHints) -> tuple[Speaker, str] | None:
+    """Read a label the site profile describes: its label regex, or one of its extra role words."""
+    match = hints.label(text)
+    if match is not None:
+        role = match["role"].strip()
+        name = (match.groupdict().get("name") or "").strip() or None
+        return Speaker(canonical_role(role) or role, name, match.group(0).strip()), text[match.end() :].strip()
+    for word in hints.role_words:
+        # The word, perhaps after a mark or bracket and a short name, then a colon, a space or the line's end.
+        found = re.match(
+            rf"^[{_MARKS}【\[［(（〈《<]?\s*(?P<name>[^\s、。:：]{{0,6}}?){re.escape(word)}\s*"
+            rf"[】\]］)）〉》>]?(?:\s*[:：]\s*|\s+|$)",
+            text,
+        )
+        if found:
+            return Speaker(word, found["name"] or None, text[: found.end()].strip()), text[found.end() :].strip()
+    return None
+
+
 def _is_known_role(speaker: Speaker) -> bool:
     return speaker.role in ROLES
 
@@ -505,7 +551,7 @@ def _style(text: str) -> str | None:
     return "colon" if _COLON_LABEL.match(text) else None
 
 
-def _confirmed_styles(lines: list[Line]) -> frozenset[str]:
+def _confirmed_styles(lines: list[Line], hints: ParseHints = NO_HINTS) -> frozenset[str]:
     """Return the label styles (mark ○, 【】, colon) this page uses for speakers: those with at least two
     labels of a known role. In them, a title nobody listed (【担当課】, ○増田参事官) is a label too."""
     known: dict[str, int] = {}
@@ -513,7 +559,7 @@ def _confirmed_styles(lines: list[Line]) -> frozenset[str]:
         if line.kind == "row":
             continue
         style = _style(line.text)
-        if style and _speech_start(line.text):
+        if style and _speech_start(line.text, hints=hints):
             known[style] = known.get(style, 0) + 1
     # A mark at the start of a line is strong evidence on its own; brackets and colons also open
     # headings and legends, so they need two.
@@ -600,7 +646,7 @@ def _is_roster(text: str) -> bool:
 _RUN_ON = re.compile(r"(?<=[。．!?！？])\s*(?=[○◎〇●◯◆◇■□])")
 
 
-def _split_run_on(lines: list[Line]) -> list[Line]:
+def _split_run_on(lines: list[Line], hints: ParseHints = NO_HINTS) -> list[Line]:
     """Split "…お願いいたします。 ○鈴木副市長 皆様…" where a speaker label follows a sentence's end."""
     out: list[Line] = []
     for line in lines:
@@ -610,7 +656,7 @@ def _split_run_on(lines: list[Line]) -> list[Line]:
         pieces = _RUN_ON.split(line.text)
         kept = pieces[0]
         for piece in pieces[1:]:
-            if _speech_start(piece):
+            if _speech_start(piece, hints=hints):
                 out.append(Line("text", kept.strip()))
                 kept = piece
             else:
@@ -629,12 +675,12 @@ def _narrative_kind(line: Line) -> bool:
     return bool(re.match(rf"^[{_MARKS}・※]", text))
 
 
-def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
+def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS) -> list[Utterance]:
     """Segment the record into speeches (until the next label) and narrative text."""
     turns: list[_Turn] = []
     current: _Turn | None = None
-    lines = _split_run_on(lines)
-    confirmed = _confirmed_styles(lines)
+    lines = _split_run_on(lines, hints)
+    confirmed = _confirmed_styles(lines, hints)
     for line in lines:
         if line.kind == "row":
             speaker = parse_label(line.label or "")
@@ -644,7 +690,7 @@ def _utterances(meeting_id: str, lines: list[Line]) -> list[Utterance]:
                 current = _Turn(None, [f"{line.label} {line.text}".strip()], standalone=True)
             turns.append(current)
             continue
-        start = None if line.kind == "heading" else _speech_start(line.text, confirmed)
+        start = None if line.kind == "heading" else _speech_start(line.text, confirmed, hints)
         if start and current is not None and current.speaker is not None and not current.lines:
             # 会 長 / さくら市長: an office under a bare role qualifies it; a bare role (委員長) is a new label.
             office, rest = start

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.parse.charset import charset_from_content_type
-from indexer.parse.page import PARSER_VERSION, NotMinutesError, ParseError, parse_minutes, time_limit
+from indexer.parse.hints import NO_HINTS, ParseHints
+from indexer.parse.page import NotMinutesError, ParseError, parse_minutes, parser_version, time_limit
 from indexer.settings import Settings
 from indexer.store.raw_store import RawPage, RawStore
 from indexer.store.record_store import RecordStore
@@ -52,32 +53,43 @@ def html_files(paths: list[Path]) -> list[Path]:
 
 
 def parse_page(
-    raw: RawStore, records: RecordStore, page: RawPage, report: IngestReport, seconds: float = PARSE_SECONDS
+    raw: RawStore,
+    records: RecordStore,
+    page: RawPage,
+    report: IngestReport,
+    seconds: float = PARSE_SECONDS,
+    hints: ParseHints = NO_HINTS,
 ) -> None:
-    """Parse one stored page into the record store, recording the outcome in the manifest."""
+    """Parse one stored page into the record store, recording the outcome in the manifest; hints are
+    its site profile's corrections."""
     try:
         with time_limit(seconds, page.url):
             meeting = parse_minutes(
-                raw.body(page), page.final_url or page.url, charset=charset_from_content_type(page.content_type)
+                raw.body(page),
+                page.final_url or page.url,
+                charset=charset_from_content_type(page.content_type),
+                hints=hints,
             )
     except NotMinutesError as error:
-        raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=PARSER_VERSION)
+        raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=parser_version(hints))
         report.failed.append((page.url, str(error)))
         log.warning("not minutes: %s", error)
         return
     except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=PARSER_VERSION)
+        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=parser_version(hints))
         report.failed.append((page.url, str(error)))
         log.warning("parse failed: %s", error)
         return
     except Exception as error:  # a parser bug must not stop the other pages
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=PARSER_VERSION)
+        raw.mark_parsed(
+            page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=parser_version(hints)
+        )
         report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
         log.exception("parser crashed on %s", page.url)
         return
     changed = records.save(meeting)
     # "ok" or "suspect": a doubtful parse is kept and searchable, and says so in the manifest.
-    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=PARSER_VERSION)
+    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=parser_version(hints))
     if meeting.quality.status != "ok":
         report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
     report.parsed += 1
@@ -109,3 +121,50 @@ def ingest_paths(
     finally:
         raw.close()
     return report
+
+
+@dataclass
+class PageCheck:
+    """How one stored page parses now: status (ok, suspect, error, not_minutes), confidence, turns."""
+
+    url: str
+    status: str
+    confidence: float = 0.0
+    turns: int = 0
+    utterances: int = 0
+    date: str | None = None
+    detail: str = ""
+
+
+def check_site(raw: RawStore, site: str, hints: ParseHints = NO_HINTS) -> list[PageCheck]:
+    """Re-parse a site's stored minutes pages with its hints, writing nothing, and say how each one reads."""
+    checks = []
+    for page in raw.pages():
+        if page.site != site or page.kind not in (None, "minutes") or page.sha256 is None:
+            continue
+        try:
+            meeting = parse_minutes(
+                raw.body(page),
+                page.final_url or page.url,
+                charset=charset_from_content_type(page.content_type),
+                hints=hints,
+            )
+        except NotMinutesError as error:
+            checks.append(PageCheck(page.url, "not_minutes", detail=error.reason))
+            continue
+        except ParseError as error:
+            checks.append(PageCheck(page.url, "error", detail=error.reason))
+            continue
+        turns = sum(1 for u in meeting.utterances if u.role)
+        checks.append(
+            PageCheck(
+                page.url,
+                meeting.quality.status,
+                meeting.quality.confidence,
+                turns,
+                len(meeting.utterances),
+                meeting.date.isoformat() if meeting.date else None,
+                "; ".join(meeting.quality.warnings),
+            )
+        )
+    return checks
