@@ -89,19 +89,27 @@ def _role_matches(predicted: str, gold: str) -> bool:
     return predicted == gold or (gold not in CANONICAL and len(predicted) >= 2 and gold.endswith(predicted))
 
 
+def _turn_matches(predicted: tuple[str, str], gold: tuple[str, str]) -> bool:
+    """Say whether a parsed turn is the gold one by role; where the label printed no role (gold role ""),
+    by name, whatever role the parser inferred (○藤井敏子君 → 議員)."""
+    if gold[0] == "":
+        return bool(gold[1]) and _plain_name(predicted[1]) == _plain_name(gold[1])
+    return _role_matches(predicted[0], gold[0])
+
+
 def _align(predicted: list[tuple[str, str]], gold: list[tuple[str, str]]) -> list[tuple[int, int]]:
     """Return the index pairs of a longest common subsequence of the two role sequences."""
     n, m = len(predicted), len(gold)
     table = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            if _role_matches(predicted[i][0], gold[j][0]):
+            if _turn_matches(predicted[i], gold[j]):
                 table[i][j] = table[i + 1][j + 1] + 1
             else:
                 table[i][j] = max(table[i + 1][j], table[i][j + 1])
     pairs, i, j = [], 0, 0
     while i < n and j < m:
-        if _role_matches(predicted[i][0], gold[j][0]) and table[i][j] == table[i + 1][j + 1] + 1:
+        if _turn_matches(predicted[i], gold[j]) and table[i][j] == table[i + 1][j + 1] + 1:
             pairs.append((i, j))
             i, j = i + 1, j + 1
         elif table[i + 1][j] >= table[i][j + 1]:

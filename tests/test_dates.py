@@ -60,3 +60,13 @@ def test_times(text, expected):
 )
 def test_kanji_numerals(text, value):
     assert kanji_to_int(text) == value
+
+
+def test_an_era_year_and_a_day_printed_apart_make_one_date():
+    from indexer.parse.dates import find_split_date
+
+    assert find_split_date("令和 7年第1回定例会（ 2月25日）") == date(2025, 2, 25)
+    assert find_split_date("平成元年第3回臨時会 十一月八日") == date(1989, 11, 8)
+    assert find_split_date("令和6年度 第2回 3月1日") is None  # a fiscal year (年度) says nothing of the calendar year
+    assert find_split_date("第1回定例会（2月25日）") is None  # no year at all
+    assert find_split_date("令和5年2月30日") is None  # no such day

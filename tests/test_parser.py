@@ -500,3 +500,10 @@ def test_labels_inside_a_line_whose_breaks_were_lost():
         ("副市長", "森田", "皆様、ご説明します。"),
         ("委員", "北山", "質問です。"),
     ]
+
+
+def test_a_council_record_dated_only_by_its_title():
+    html = """<html><head><title>令和 7年第1回定例会（ 2月25日）</title></head><body>
+    <p>令和7年第1回さくら市議会定例会会議録</p><p>○議長(川村花子) 開会します。</p><p>○市長(森田一郎) 挨拶します。</p></body></html>"""
+    meeting = parse_minutes(html, URL)
+    assert meeting.date == date(2025, 2, 25) and meeting.quality.status == "ok"

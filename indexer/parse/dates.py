@@ -105,6 +105,24 @@ def find_date(text: str) -> date | None:
     return dates[0] if dates else None
 
 
+_ERA_YEAR = re.compile(rf"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<y>元|{NUM})\s*年(?!\s*度)")
+_MONTH_DAY = re.compile(rf"(?<![0-9年])(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*日")
+
+
+def find_split_date(text: str) -> date | None:
+    """Return a date whose era year and month-day are printed apart (令和7年第1回定例会（2月25日）): the first
+    era year, then the first month and day after it, within one text such as a title."""
+    text = unicodedata.normalize("NFKC", text)
+    era = _ERA_YEAR.search(text)
+    if era is None:
+        return None
+    year = _era_year(era["era"], era["y"])
+    month_day = _MONTH_DAY.search(text, era.end())
+    if year is None or month_day is None:
+        return None
+    return _make_date(year, kanji_to_int(month_day["m"]), kanji_to_int(month_day["d"]))
+
+
 def _clock(match: re.Match) -> str | None:
     if match["h2"]:
         hour, minute = int(match["h2"]), int(match["min2"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from indexer.parse.charset import decode_html
-from indexer.parse.dates import find_date, find_times
+from indexer.parse.dates import find_date, find_split_date, find_times
 from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.html_lines import STOP_LINE, Line, canonical_url, content_lines, main_content, page_title, parse_soup
 from indexer.parse.quality import judge
@@ -278,7 +278,7 @@ def parse_minutes(
     fields = _header_fields(header_lines)
     header_text = "\n".join([title] + [(ln.label or "") + " " + ln.text for ln in header_lines])
     when_text = fields.get("when") or ""
-    meeting_date = find_date(when_text) or find_date(header_text)
+    meeting_date = find_date(when_text) or find_date(header_text) or find_split_date(title)
     if hints.date_from == "title":
         meeting_date = find_date(title) or meeting_date
     start_time, end_time = find_times(when_text) if when_text else (None, None)
