@@ -507,3 +507,10 @@ def test_a_council_record_dated_only_by_its_title():
     <p>令和7年第1回さくら市議会定例会会議録</p><p>○議長(川村花子) 開会します。</p><p>○市長(森田一郎) 挨拶します。</p></body></html>"""
     meeting = parse_minutes(html, URL)
     assert meeting.date == date(2025, 2, 25) and meeting.quality.status == "ok"
+
+
+def test_a_surname_from_the_attendance_list_splits_a_label_janome_cannot():
+    header = "<h1>さくら市子育て懇談会</h1><p>日時：令和5年6月2日</p><p>出席者</p><p>猪口 邦子</p><p>市長</p>"
+    record = "<p>○猪口子育て担当部長</p><p>資料を説明します。</p><p>○座長</p><p>ありがとうございました。</p>"
+    meeting = parse_minutes(page(record, header=header, marker="<h2>議事概要</h2>"), URL)
+    assert [(role, name) for role, name, _ in speeches(meeting)] == [("部長", "猪口"), ("座長", None)]

@@ -291,6 +291,7 @@ def parse_minutes(
         raise ParseError(url, "the record section holds no text")
     if meeting_date is None and not any(u.role for u in utterances):
         raise ParseError(url, "no meeting date found in the header (日時 or a date line) and no speech turns")
+    _names_from_attendance(utterances, header_lines)
     for utterance, full in zip(utterances, resolve_full_names(header_text, [u.speaker for u in utterances])):
         utterance.speaker = full
     meeting_name = fields.get("meeting_name") or _strip_record_suffix(title)
@@ -310,6 +311,25 @@ def parse_minutes(
         utterances=utterances,
         quality=judge(utterances, meeting_date, title),
     )
+
+
+# An attendance line "猪口 邦子": a family name, a space, a given name.
+_LISTED_NAME = re.compile(
+    r"^(?P<family>[\u4e00-\u9fff\u3005]{1,4})[ \u3000](?P<given>[\u4e00-\u9fff\u3005\u3040-\u309f]{1,4})$"
+)
+
+
+def _names_from_attendance(utterances: list[Utterance], header_lines: list[Line]) -> None:
+    """Give a nameless label its speaker's family name when the attendance list names someone whose family
+    name begins it (猪口内閣府特命担当大臣 after 猪口 邦子): a surname Janome does not read as a name."""
+    families = {m["family"] for line in header_lines if (m := _LISTED_NAME.match(line.text.strip()))}
+    for utterance in utterances:
+        label = (utterance.label or "").lstrip(_MARKS)
+        if not utterance.role or utterance.speaker or not label:
+            continue
+        family = max((f for f in families if label.startswith(f) and len(label) > len(f)), key=len, default=None)
+        if family is not None:
+            utterance.speaker = family
 
 
 def _until_stop_line(lines: list[Line]) -> list[Line]:
