@@ -514,3 +514,17 @@ def test_a_surname_from_the_attendance_list_splits_a_label_janome_cannot():
     record = "<p>○猪口子育て担当部長</p><p>資料を説明します。</p><p>○座長</p><p>ありがとうございました。</p>"
     meeting = parse_minutes(page(record, header=header, marker="<h2>議事概要</h2>"), URL)
     assert [(role, name) for role, name, _ in speeches(meeting)] == [("部長", "猪口"), ("座長", None)]
+
+
+def test_numbered_speaker_rows_of_a_speech_index():
+    html = """<html><body><p>令和 8年</p><p>さくら市総務常任委員会</p><p>( 3月18日)</p>
+    <table><tr><th>No.1</th><td>川村委員長</td></tr></table><p>会議を開きます。</p>
+    <table><tr><th>No.2</th><td>濵田財政課長</td></tr></table><p>説明いたします。</p>
+    <table><tr><th>No.3</th><td>川村委員長</td></tr></table><p>終わります。</p></body></html>"""
+    meeting = parse_minutes(html, URL)
+    assert meeting.date == date(2026, 3, 18)
+    assert [(role, name, text) for role, name, text in speeches(meeting)] == [
+        ("委員長", "川村", "会議を開きます。"),
+        ("課長", "濵田", "説明いたします。"),
+        ("委員長", "川村", "終わります。"),
+    ]

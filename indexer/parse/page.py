@@ -8,6 +8,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, cast
 
 from indexer.parse.charset import decode_html
@@ -278,7 +279,9 @@ def parse_minutes(
     fields = _header_fields(header_lines)
     header_text = "\n".join([title] + [(ln.label or "") + " " + ln.text for ln in header_lines])
     when_text = fields.get("when") or ""
-    meeting_date = find_date(when_text) or find_date(header_text) or find_split_date(title)
+    meeting_date = (
+        find_date(when_text) or find_date(header_text) or find_split_date(title) or find_split_date(header_text)
+    )
     if hints.date_from == "title":
         meeting_date = find_date(title) or meeting_date
     start_time, end_time = find_times(when_text) if when_text else (None, None)
@@ -346,6 +349,25 @@ class _RecordStart:
     row_value: str | None = None
 
 
+# A speech's running number as a row's label: No.1, No. 12, 3, 第3.
+_ROW_NUMBER = re.compile(r"^(?:No\.?\s*|第\s*)?\d{1,4}(?:\s*号)?$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _numbered_label(label: str, text: str) -> Speaker | None:
+    if not _ROW_NUMBER.match(label.strip()):
+        return None
+    speaker = parse_label(text)
+    return speaker if speaker is not None and _is_known_role(speaker) else None
+
+
+def _numbered_speaker(line: Line) -> Speaker | None:
+    """Return the speaker of a numbered row (No.3 | 岩見委員長), as speech indexes and some records list them."""
+    if line.kind != "row" or not line.label or not line.text:
+        return None
+    return _numbered_label(line.label, line.text)
+
+
 def _record_start(lines: list[Line], hints: ParseHints = NO_HINTS) -> _RecordStart | None:
     """Find where the record begins: after a record marker, else at the first speaker label."""
     # A page titled just 会議録 has that word above its header, so a marker counts only after
@@ -371,6 +393,9 @@ def _record_start(lines: list[Line], hints: ParseHints = NO_HINTS) -> _RecordSta
     marked = [i for i in starts if _MARKED.match(lines[i].text)]
     if marked:
         return _RecordStart(marked[0], skip_marker=False)
+    numbered = [i for i, line in enumerate(lines) if _numbered_speaker(line)]
+    if len(numbered) >= 2:
+        return _RecordStart(numbered[0], skip_marker=False)
     if len(starts) >= 2:
         return _RecordStart(starts[0], skip_marker=False)
     return None
@@ -703,8 +728,10 @@ def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS
     confirmed = _confirmed_styles(lines, hints)
     for line in lines:
         if line.kind == "row":
-            speaker = parse_label(line.label or "")
-            if speaker and _is_known_role(speaker):
+            speaker = _numbered_speaker(line) or parse_label(line.label or "")
+            if speaker is not None and speaker is _numbered_speaker(line):
+                current = _Turn(speaker)  # No.3 | 岩見委員長: the speech follows on the next lines
+            elif speaker and _is_known_role(speaker):
                 current = _Turn(speaker, [line.text] if line.text else [])
             else:
                 current = _Turn(None, [f"{line.label} {line.text}".strip()], standalone=True)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import cast
 
+from indexer.text.normalize import VARIANT_KANJI
+
 # Canonical roles, longest first so 副委員長 wins over 委員長 and 委員. Anything else is kept as
 # printed (the "other" case).
 ROLES = (
@@ -166,7 +168,8 @@ def leading_surname(text: str) -> str | None:
     for length in range(min(4, len(text)), 0, -1):
         if length < len(text) and (length == 1 or _same_kana_script(text[length - 1], text[length])):
             continue  # neither 総|務 nor たき|ぐち: a one-character or mid-kana cut is no name
-        tokens = list(morphemes(text[:length]))
+        # Janome knows 浜田, not 濵田: old and variant kanji are looked up in their common form.
+        tokens = list(morphemes(text[:length].translate(VARIANT_KANJI)))
         if len(tokens) == 1 and "人名" in tokens[0].part_of_speech:
             return text[:length]
     return None
