@@ -8,15 +8,26 @@ import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any, cast
 
 from indexer.parse.charset import decode_html
 from indexer.parse.dates import find_date, find_split_date, find_times
 from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.html_lines import STOP_LINE, Line, canonical_url, content_lines, main_content, page_title, parse_soup
+from indexer.parse.labels import (
+    COUNTER,
+    MARKED,
+    MARKS,
+    SENTENCE_END,
+    confirmed_styles,
+    is_known_role,
+    label_style,
+    numbered_speaker,
+    speech_start,
+    unspaced,
+)
 from indexer.parse.quality import judge
-from indexer.parse.roles import ROLES, Speaker, canonical_role, is_role_word, parse_label, resolve_full_names
+from indexer.parse.roles import Speaker, canonical_role, parse_label, resolve_full_names
 from indexer.records import Meeting, Utterance, meeting_id_for
 
 log = logging.getLogger(__name__)
@@ -166,23 +177,10 @@ def _field_of(match: re.Match) -> str:
     return _LABEL_TO_FIELD[re.sub(r"\s", "", match["label"])]
 
 
-# Marks before a speaker's label: ○ ◎ 〇 ● ◯ in councils, ◆ ◇ ■ □ on some cities' pages.
-_MARKS = "○◎〇●◯◆◇■□▼▽"
-_MARKED = re.compile(rf"^[{_MARKS}]\s*(?P<rest>.+)$")
-_BRACKET_LABEL = re.compile(
-    r"^(?:(?P<open>【)\s*(?P<label>[^】]{1,24}?)\s*】|[\[［(（〈《<≪]\s*(?P<plain>[^\]］)）〉》>≫]{1,20}?)\s*"
-    r"[\]］)）〉》>≫])\s*(?P<rest>.*)$"
-)
-_COLON_LABEL = re.compile(r"^(?P<label>[^:：。、「」]{1,24}?)\s*[:：]\s*(?P<rest>.*)$")
 _AGENDA_HEADING = re.compile(
     r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[(（]\d{1,2}[)）]|第\d{1,2}|[ア-オ])\s*[\s.．、)）]\s*\S.*$"
 )
-# A speech's running number before its mark: "2 ◯5番(三宅洋一) 議長。", "2: ◯藤井敏子君 …".
-_COUNTER = re.compile(r"^\d{1,4}\s*[:：.．]?\s+(?=[○◎〇●◯◆◇■□▼▽])")
 _RUNNING_NUMBER = re.compile(r"^\d{1,4}\s*[:：]\s*")  # "1: 午前10時32分開議"
-_NAME_BEFORE_TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff]{1,8}$")
-_LEGEND = re.compile(r"^[^\s()（）]{1,12}[(（][^()（）]+[)）]$")
-_SENTENCE_END = re.compile(r"[。!?！？]$")
 # The record is over when the minutes close: 閉会 / 散会 lines carry the end time.
 _CLOSING = re.compile(r"(閉会|散会|終了|閉議)")
 # 午後二時三十分散会 / (午前10時05分休憩): the record's clock, not anybody's speech.
@@ -211,17 +209,17 @@ def explain(
     record = lines[start.index + start.skip_marker :]
     how = "after a record heading" if start.skip_marker else "at the first speaker label"
     out = [f"record starts at content line {start.index + 1} ({how}); {len(record)} lines"]
-    confirmed = _confirmed_styles(record, hints)
+    confirmed = confirmed_styles(record, hints)
     seen: dict[str, list[int]] = {}
     for line in record:
-        style = "row" if line.kind == "row" else (_style(_COUNTER.sub("", line.text)) or "plain")
+        style = "row" if line.kind == "row" else (label_style(COUNTER.sub("", line.text)) or "plain")
         counts = seen.setdefault(style, [0, 0, 0])
         counts[0] += 1
         if line.kind == "row" or line.kind == "heading":
             continue
-        if _speech_start(line.text, hints=hints):
+        if speech_start(line.text, hints=hints):
             counts[1] += 1
-        elif _speech_start(line.text, confirmed, hints):
+        elif speech_start(line.text, confirmed, hints):
             counts[2] += 1
     ranked = sorted(seen.items(), key=lambda item: -(item[1][1] + item[1][2]))
     for style, (total, known, unlisted) in ranked:
@@ -327,7 +325,7 @@ def _names_from_attendance(utterances: list[Utterance], header_lines: list[Line]
     name begins it (猪口内閣府特命担当大臣 after 猪口 邦子): a surname Janome does not read as a name."""
     families = {m["family"] for line in header_lines if (m := _LISTED_NAME.match(line.text.strip()))}
     for utterance in utterances:
-        label = (utterance.label or "").lstrip(_MARKS)
+        label = (utterance.label or "").lstrip(MARKS)
         if not utterance.role or utterance.speaker or not label:
             continue
         family = max((f for f in families if label.startswith(f) and len(label) > len(f)), key=len, default=None)
@@ -347,25 +345,6 @@ class _RecordStart:
     index: int
     skip_marker: bool
     row_value: str | None = None
-
-
-# A speech's running number as a row's label: No.1, No. 12, 3, 第3.
-_ROW_NUMBER = re.compile(r"^(?:No\.?\s*|第\s*)?\d{1,4}(?:\s*号)?$", re.IGNORECASE)
-
-
-@lru_cache(maxsize=4096)
-def _numbered_label(label: str, text: str) -> Speaker | None:
-    if not _ROW_NUMBER.match(label.strip()):
-        return None
-    speaker = parse_label(text)
-    return speaker if speaker is not None and _is_known_role(speaker) else None
-
-
-def _numbered_speaker(line: Line) -> Speaker | None:
-    """Return the speaker of a numbered row (No.3 | 岩見委員長), as speech indexes and some records list them."""
-    if line.kind != "row" or not line.label or not line.text:
-        return None
-    return _numbered_label(line.label, line.text)
 
 
 def _record_start(lines: list[Line], hints: ParseHints = NO_HINTS) -> _RecordStart | None:
@@ -388,12 +367,12 @@ def _record_start(lines: list[Line], hints: ParseHints = NO_HINTS) -> _RecordSta
             return _RecordStart(index, skip_marker=True, row_value=line.text)
         if line.kind != "row" and _RECORD_LINE.match(line.text):
             return _RecordStart(index, skip_marker=True)
-    confirmed = _confirmed_styles(lines, hints)
-    starts = [i for i, line in enumerate(lines) if line.kind != "row" and _speech_start(line.text, confirmed, hints)]
-    marked = [i for i in starts if _MARKED.match(lines[i].text)]
+    confirmed = confirmed_styles(lines, hints)
+    starts = [i for i, line in enumerate(lines) if line.kind != "row" and speech_start(line.text, confirmed, hints)]
+    marked = [i for i in starts if MARKED.match(lines[i].text)]
     if marked:
         return _RecordStart(marked[0], skip_marker=False)
-    numbered = [i for i, line in enumerate(lines) if _numbered_speaker(line)]
+    numbered = [i for i, line in enumerate(lines) if numbered_speaker(line)]
     if len(numbered) >= 2:
         return _RecordStart(numbered[0], skip_marker=False)
     if len(starts) >= 2:
@@ -499,177 +478,6 @@ def _strip_record_suffix(title: str) -> str:
     return re.sub(r"\s*(の)?(会議録|議事録|速記録|議事要旨|会議要旨)(\s*第.+号)?\s*$", "", title).strip() or title
 
 
-def _speech_start(
-    text: str, confirmed: frozenset[str] = frozenset(), hints: ParseHints = NO_HINTS
-) -> tuple[Speaker, str] | None:
-    """Return (speaker, rest of line) if the line opens a speech, in any of the label styles; in a
-    style the page confirms (see _confirmed_styles), a title the role list does not know counts too."""
-    text = _COUNTER.sub("", text)
-    hinted = _hinted_label(text, hints)
-    if hinted is not None:
-        return hinted
-    marked = _MARKED.match(text)
-    if marked:
-        found = _marked_label(marked["rest"])
-        if found is None and "marked" in confirmed:
-            found = _titled_label(marked["rest"])
-        return found
-    bracket = _BRACKET_LABEL.match(text)
-    if bracket:
-        label = bracket["label"] or bracket["plain"]
-        speaker = parse_label(label)
-        # 【…】 holds any label; a plain parenthesis only a bare role, since (拍手) or (休憩) are not.
-        if speaker and (bracket["open"] or is_role_word(label)):
-            return speaker, bracket["rest"].strip()
-        if bracket["open"] and "bracket" in confirmed and _is_title(label):
-            return _title_speaker(label), bracket["rest"].strip()
-        return None
-    colon = _COLON_LABEL.match(text)
-    if colon:
-        speaker = parse_label(colon["label"])
-        rest = colon["rest"].strip()
-        if speaker and _is_known_role(speaker) and not _LEGEND.match(rest):
-            return speaker, rest
-        if "colon" in confirmed and _is_title(colon["label"]) and not _LEGEND.match(rest):
-            return _title_speaker(colon["label"]), rest
-        return None
-    # A label alone on its line: a role (委員長), or a name and a known role (山田委員長), perhaps letter-spaced.
-    if len(text) <= 20 and not re.search(r"[、。,.!?！？「」]", text):
-        speaker = parse_label(_unspaced(text) or text)
-        if speaker and _is_known_role(speaker) and not speaker.label.endswith("君"):
-            return speaker, ""
-    # A label, a space, then the speech: 会長 それでは始めます。 / 議 長 たった今…
-    spaced = _SPACED_HEAD.match(text)
-    if spaced:
-        speaker = parse_label(spaced["head"].replace(" ", ""))
-        if speaker and _is_known_role(speaker):
-            return speaker, spaced["rest"].strip()
-    head, _, rest = text.partition(" ")
-    if rest and len(head) <= 12 and not re.search(r"[、。,.!?！？「」]", head):
-        speaker = parse_label(head)
-        if speaker and _is_known_role(speaker) and not speaker.label.endswith("君"):
-            return speaker, rest.strip()
-    return None
-
-
-def _hinted_label(text: str, hints: ParseHints) -> tuple[Speaker, str] | None:
-    """Read a label the site profile describes: its label regex, or one of its extra role words."""
-    match = hints.label(text)
-    if match is not None:
-        role = match["role"].strip()
-        name = (match.groupdict().get("name") or "").strip() or None
-        return Speaker(canonical_role(role) or role, name, match.group(0).strip()), text[match.end() :].strip()
-    for word in hints.role_words:
-        # The word, perhaps after a mark or bracket and a short name, then a colon, a space or the line's end.
-        found = re.match(
-            rf"^[{_MARKS}【\[［(（〈《<]?\s*(?P<name>[^\s、。:：]{{0,6}}?){re.escape(word)}\s*"
-            rf"[】\]］)）〉》>]?(?:\s*[:：]\s*|\s+|$)",
-            text,
-        )
-        if found:
-            return Speaker(word, found["name"] or None, text[: found.end()].strip()), text[found.end() :].strip()
-    return None
-
-
-def _is_known_role(speaker: Speaker) -> bool:
-    return speaker.role in ROLES
-
-
-# 会 長 / 三 浦 正 名: a label printed with a space between its characters.
-_LETTER_SPACED = re.compile(r"^(?:[\u4e00-\u9fff\u3040-\u30ff]\s){1,6}[\u4e00-\u9fff\u3040-\u30ff]$")
-_SPACED_HEAD = re.compile(r"^(?P<head>(?:[\u4e00-\u9fff]\s){1,3}[\u4e00-\u9fff])\s+(?P<rest>\S.*)$")
-
-
-def _unspaced(text: str) -> str | None:
-    """Return a letter-spaced line without its spaces (会 長 → 会長), or None if it is not one."""
-    text = text.strip()
-    return text.replace(" ", "") if _LETTER_SPACED.match(text) else None
-
-
-def _style(text: str) -> str | None:
-    """Return the label style a line would open a speech in, judged by its shape alone."""
-    if _MARKED.match(text):
-        return "marked"
-    bracket = _BRACKET_LABEL.match(text)
-    if bracket:
-        return "bracket" if bracket["open"] else None
-    return "colon" if _COLON_LABEL.match(text) else None
-
-
-def _confirmed_styles(lines: list[Line], hints: ParseHints = NO_HINTS) -> frozenset[str]:
-    """Return the label styles (mark ○, 【】, colon) this page uses for speakers: those with at least two
-    labels of a known role. In them, a title nobody listed (【担当課】, ○増田参事官) is a label too."""
-    known: dict[str, int] = {}
-    for line in lines:
-        if line.kind == "row":
-            continue
-        style = _style(line.text)
-        if style and _speech_start(line.text, hints=hints):
-            known[style] = known.get(style, 0) + 1
-    # A mark at the start of a line is strong evidence on its own; brackets and colons also open
-    # headings and legends, so they need two.
-    return frozenset(style for style, count in known.items() if count >= (1 if style == "marked" else 2))
-
-
-# The last character of a title or office (参事官, 担当課, 構成員, 支配人, アドバイザー …): data, not rules.
-_TITLE_ENDINGS = set("官長員者課係局部室監役師士人臣司事授ー")
-_TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaffA-Za-z・]{1,20}$")
-
-
-def _is_title(text: str) -> bool:
-    """Tell whether text reads as a speaker's title or name: a short run of nouns, no sentence."""
-    from indexer.text.analysis import morphemes
-
-    text = text.strip()
-    if not _TITLE.match(text) or _SENTENCE_END.search(text) or text[-1] not in _TITLE_ENDINGS:
-        return False
-    return all(t.part_of_speech.startswith(("名詞", "接頭詞")) for t in morphemes(text))
-
-
-def _titled_label(rest: str) -> tuple[Speaker, str] | None:
-    """Split ○増田内閣府少子化担当参事官 … into a title nobody listed, with the surname before it."""
-
-    label, _, speech = rest.partition(" ")
-    if not _is_title(label):
-        return None
-    return _title_speaker(label), speech.strip()
-
-
-def _title_speaker(label: str) -> Speaker:
-    """Return the speaker of a title nobody listed, with the surname in front of it split off (大江教授)."""
-    from indexer.parse.roles import leading_surname
-
-    surname = leading_surname(label)
-    if surname and len(label) > len(surname):
-        return Speaker(label[len(surname) :], surname, label)
-    return Speaker(label, None, label)
-
-
-def _marked_label(rest: str) -> tuple[Speaker, str] | None:
-    """Split ○山田委員長　発言… / ○議長（中村俊介君）発言… / 〇関 三郎委員長 発言… ."""
-    paren = re.match(r"^(?P<label>[^\s()（）【】]{1,12}[(（【][^()（）【】]{1,20}[)）】])\s*(?P<rest>.*)$", rest)
-    if paren:
-        speaker = parse_label(paren["label"])
-        if speaker:
-            return speaker, paren["rest"]
-    chunks = rest.split(" ", 2)
-    if len(chunks) >= 2 and _NAME_BEFORE_TITLE.match(chunks[0]) and parse_label(chunks[0]) is None:
-        # ◎松井一實 市長 … / ○塩谷 危機管理担当局長: a name, a space, then a title that holds no name.
-        titled = parse_label(chunks[1])
-        if titled and titled.name is None and not is_role_word(chunks[0]):
-            return Speaker(titled.role, chunks[0], f"{chunks[0]} {chunks[1]}"), " ".join(chunks[2:]).strip()
-    candidates = [(chunks[0], " ".join(chunks[1:]))]
-    if len(chunks) >= 2 and len(chunks[0]) <= 4:
-        candidates.append((chunks[0] + " " + chunks[1], " ".join(chunks[2:])))
-    for label, speech in candidates:
-        if _SENTENCE_END.search(label) or "、" in label:
-            continue
-        speaker = parse_label(label)
-        if speaker:
-            return speaker, speech.strip()
-    return None
-
-
 _ROSTER_SPLIT = re.compile(r"[、,，・\s]+")
 _HEADCOUNT = re.compile(r"^[\d０-９〇一二三四五六七八九十]+\s*[名人]$")
 
@@ -701,7 +509,7 @@ def _split_run_on(lines: list[Line], hints: ParseHints = NO_HINTS) -> list[Line]
         pieces = _RUN_ON.split(line.text)
         kept = pieces[0]
         for piece in pieces[1:]:
-            if _speech_start(piece, hints=hints):
+            if speech_start(piece, hints=hints):
                 out.append(Line("text", kept.strip()))
                 kept = piece
             else:
@@ -715,9 +523,9 @@ def _narrative_kind(line: Line) -> bool:
     text = _RUNNING_NUMBER.sub("", line.text)
     if line.kind == "heading" or _RECORD_LINE.match(text) or _TIME_STAMP.match(text):
         return True
-    if _AGENDA_HEADING.match(text) and not _SENTENCE_END.search(text) and len(text) <= 60:
+    if _AGENDA_HEADING.match(text) and not SENTENCE_END.search(text) and len(text) <= 60:
         return True
-    return bool(re.match(rf"^[{_MARKS}・※]", text))
+    return bool(re.match(rf"^[{MARKS}・※]", text))
 
 
 def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS) -> list[Utterance]:
@@ -725,19 +533,19 @@ def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS
     turns: list[_Turn] = []
     current: _Turn | None = None
     lines = _split_run_on(lines, hints)
-    confirmed = _confirmed_styles(lines, hints)
+    confirmed = confirmed_styles(lines, hints)
     for line in lines:
         if line.kind == "row":
-            speaker = _numbered_speaker(line) or parse_label(line.label or "")
-            if speaker is not None and speaker is _numbered_speaker(line):
+            speaker = numbered_speaker(line) or parse_label(line.label or "")
+            if speaker is not None and speaker is numbered_speaker(line):
                 current = _Turn(speaker)  # No.3 | 岩見委員長: the speech follows on the next lines
-            elif speaker and _is_known_role(speaker):
+            elif speaker and is_known_role(speaker):
                 current = _Turn(speaker, [line.text] if line.text else [])
             else:
                 current = _Turn(None, [f"{line.label} {line.text}".strip()], standalone=True)
             turns.append(current)
             continue
-        start = None if line.kind == "heading" else _speech_start(line.text, confirmed, hints)
+        start = None if line.kind == "heading" else speech_start(line.text, confirmed, hints)
         if start and current is not None and current.speaker is not None and not current.lines:
             # 会 長 / さくら市長: an office under a bare role qualifies it; a bare role (委員長) is a new label.
             office, rest = start
@@ -745,7 +553,7 @@ def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS
                 continue
         if start is None and current is not None and current.speaker is not None and not current.lines:
             # A label printed over several lines: 会 長 / 五戸町長 / 三 浦 正 名, then the speech.
-            spelled = _unspaced(line.text)
+            spelled = unspaced(line.text)
             if spelled and current.speaker.name is None and len(spelled) <= 5:
                 current.speaker = replace(current.speaker, name=spelled)
                 continue
