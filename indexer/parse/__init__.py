@@ -2,8 +2,9 @@
 
 charset.py decodes bytes; html_lines.py turns the main content into lines; dates.py finds dates and
 times; roles.py splits speaker labels into role and name; labels.py finds the lines that open a
-speech and the label styles a page confirms; hints.py holds a site profile's corrections; quality.py
-judges a parse; page.py puts a page together; ndl.py and
-corpora.py read the NDL API's records and the shared JSON corpora. Imports: indexer.records,
-indexer.text; never Whoosh, store, crawl, index or search.
+speech and the label styles a page confirms; hints.py holds a site profile's corrections
+([site.parse]); quality.py judges a parse; page.py puts a page together; ndl.py and corpora.py read
+the NDL API's records and the shared JSON corpora.
+
+Imports: indexer.records, indexer.text; never Whoosh, store, crawl, index or search.
 """
