@@ -59,7 +59,7 @@ def test_role_words_and_a_date_from_the_title():
     [
         ({"label_regex": "^(?P<who>x)"}, "named group (?P<role>"),
         ({"label_regex": "^(unclosed"}, "label_regex"),
-        ({"date_from": "link"}, "date_from"),
+        ({"date_from": "footer"}, "date_from"),
         ({"content": "#x"}, "unknown keys"),
     ],
 )
@@ -97,3 +97,72 @@ def test_minutes_check_reparses_a_sites_stored_pages_with_its_profile(tmp_path):
     assert "p3.html" not in result.output
     assert lines[-1] == "1 ok, 1 error of 2 pages"
     assert not (data / "records").exists()  # checking writes nothing
+
+
+def test_an_older_manifest_gains_the_link_text_column(tmp_path):
+    import sqlite3
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    old = sqlite3.connect(folder / "manifest.sqlite")
+    old.execute(
+        "CREATE TABLE pages (url TEXT PRIMARY KEY, final_url TEXT, fetched_at TEXT NOT NULL, status INTEGER, "
+        "etag TEXT, last_modified TEXT, content_type TEXT, headers TEXT, sha256 TEXT, "
+        "parse_status TEXT NOT NULL DEFAULT 'pending', parse_error TEXT, meeting_id TEXT, site TEXT, kind TEXT, "
+        "parser_version TEXT)"
+    )
+    old.execute("INSERT INTO pages (url, fetched_at) VALUES ('https://x.example.jp/old.html', '2024-01-01')")
+    old.commit()
+    old.close()
+    raw = RawStore(folder)
+    page = raw.get("https://x.example.jp/old.html")
+    assert page is not None and page.link_text is None
+    stored, _ = raw.put("https://x.example.jp/new.html", b"<html></html>", link_text="令和5年6月2日 会議録")
+    assert stored.link_text == "令和5年6月2日 会議録"
+    again, _ = raw.put("https://x.example.jp/new.html", b"<html></html>")  # a refetch without a link keeps it
+    assert again.link_text == "令和5年6月2日 会議録"
+    raw.close()
+
+
+def test_a_crawled_page_dated_only_by_its_listing_link(tmp_path):
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from indexer.crawl.profiles import SiteProfile
+    from indexer.pipeline import crawl
+    from indexer.settings import Settings
+    from indexer.store.record_store import RecordStore
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "list.html").write_text(
+        '<html><body><a href="p1.html">令和5年6月2日 第3回さくら市懇話会</a></body></html>', encoding="utf-8"
+    )
+    undated = "<h1>第3回さくら市懇話会</h1><h2>会議録</h2><p>座長</p><p>始めます。</p><p>委員</p><p>意見です。</p>"
+    (site / "p1.html").write_text(f"<html><body>{undated}</body></html>", encoding="utf-8")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        dated = {}
+        for date_from in ("page", "link"):
+            settings = Settings(tmp_path / f"data-{date_from}")
+            profile = SiteProfile(
+                name="sakura",
+                start_urls=[f"{base}/list.html"],
+                allowed_hosts=["127.0.0.1"],
+                listing_patterns=[r"/list\.html$"],
+                minutes_patterns=[r"/p\d+\.html$"],
+                delay_seconds=0,
+                parse={"date_from": date_from},
+            )
+            summary = crawl(settings, [profile])
+            assert not summary.failed, summary.failed
+            (meeting,) = list(RecordStore(settings.records_dir))
+            dated[date_from] = meeting.date.isoformat() if meeting.date else None
+        assert dated == {"page": None, "link": "2023-06-02"}
+    finally:
+        server.shutdown()

@@ -36,16 +36,22 @@ class CrawlReport:
     requests: int = 0
 
 
-def extract_links(body: bytes, base_url: str, content_type: str | None) -> list[str]:
-    """Return the absolute, fragment-less link targets of a page, in order, without repeats."""
+def extract_anchors(body: bytes, base_url: str, content_type: str | None) -> dict[str, str]:
+    """Return {absolute, fragment-less link target: its link text} of a page, in order, first text kept."""
     soup = BeautifulSoup(decode_html(body, charset_from_content_type(content_type)), "lxml")
-    links = []
+    anchors: dict[str, str] = {}
     for anchor in soup.find_all("a", href=True):
         href = cast(str, anchor["href"]).strip()  # href is single-valued: a str, never a list
         if not href or href.startswith(("mailto:", "tel:", "javascript:")):
             continue
-        links.append(urldefrag(urljoin(base_url, href))[0])
-    return list(dict.fromkeys(links))
+        target = urldefrag(urljoin(base_url, href))[0]
+        anchors.setdefault(target, " ".join(anchor.get_text(" ").split())[:200])
+    return anchors
+
+
+def extract_links(body: bytes, base_url: str, content_type: str | None) -> list[str]:
+    """Return the absolute, fragment-less link targets of a page, in order, without repeats."""
+    return list(extract_anchors(body, base_url, content_type))
 
 
 def crawl_site(
@@ -53,11 +59,11 @@ def crawl_site(
 ) -> CrawlReport:
     """Crawl a site: listing pages are followed for links, minutes pages are kept in the raw store."""
     report = CrawlReport()
-    queue = deque((url, "listing") for url in profile.start_urls)
+    queue: deque[tuple[str, str, str | None]] = deque((url, "listing", None) for url in profile.start_urls)
     seen = set(profile.start_urls)
     fetched_pages = 0
     while queue and fetched_pages < profile.max_pages:
-        url, kind = queue.popleft()
+        url, kind, link_text = queue.popleft()
         if progress:
             progress(url)
         if not fetcher.robots_allows(url):
@@ -99,6 +105,7 @@ def crawl_site(
                 headers=result.headers,
                 site=profile.name,
                 kind=kind,
+                link_text=link_text if kind == "minutes" else None,
             )
             if kind == "minutes":
                 if previous is None or previous.sha256 is None:
@@ -113,7 +120,7 @@ def crawl_site(
             report.failed.append((url, f"{url}: HTTP {result.status}"))
             continue
         content_type = (result.headers or (previous.headers if previous else {})).get("content-type")
-        for link in extract_links(body, result.final_url, content_type):
+        for link, text in extract_anchors(body, result.final_url, content_type).items():
             if link in seen:
                 continue
             seen.add(link)
@@ -122,9 +129,9 @@ def crawl_site(
                     report.refused.append(link)
                 continue
             if profile.is_minutes(link):
-                queue.append((link, "minutes"))
+                queue.append((link, "minutes", text))
             elif profile.is_listing(link):
-                queue.append((link, "listing"))
+                queue.append((link, "listing", None))
             else:
                 report.ignored += 1
     if queue:

@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-DATE_SOURCES = ("page", "title")
+DATE_SOURCES = ("page", "title", "link")
 
 
 class HintError(ValueError):
@@ -20,7 +20,7 @@ class ParseHints:
     content_selector: str | None = None  # a CSS selector for the element that holds the minutes
     label_regex: str | None = None  # a regex with named groups role (and name) matched at a line's start
     role_words: tuple[str, ...] = ()  # titles to accept as speakers' roles in every label style
-    date_from: str = "page"  # "page": the header, then the title; "title": the title first
+    date_from: str = "page"  # "page": the header, then the title; "title": the title first; "link": the listing link
     _label: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

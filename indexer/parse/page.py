@@ -257,10 +257,15 @@ def _page_lines(
 
 
 def parse_minutes(
-    page: bytes | str, url: str | None = None, *, charset: str | None = None, hints: ParseHints = NO_HINTS
+    page: bytes | str,
+    url: str | None = None,
+    *,
+    charset: str | None = None,
+    hints: ParseHints = NO_HINTS,
+    link_text: str | None = None,
 ) -> Meeting:
     """Parse a minutes page into a Meeting, or raise ParseError / NotMinutesError saying why; hints are a
-    site profile's corrections ([site.parse])."""
+    site profile's corrections ([site.parse]), link_text the listing page's link to it (for date_from = "link")."""
     soup, url, main, lines = _page_lines(page, url, charset, hints)
     # Council records often carry their title only as the first line of the text.
     title = page_title(soup, main) or next((ln.text for ln in lines if ln.kind != "row"), "")
@@ -282,6 +287,8 @@ def parse_minutes(
     )
     if hints.date_from == "title":
         meeting_date = find_date(title) or meeting_date
+    elif hints.date_from == "link" and link_text:
+        meeting_date = find_date(link_text) or find_split_date(link_text) or meeting_date
     start_time, end_time = find_times(when_text) if when_text else (None, None)
     if start_time is None:
         start_time, end_time = _council_times(header_lines, record_lines)

@@ -69,6 +69,7 @@ def parse_page(
                 page.final_url or page.url,
                 charset=charset_from_content_type(page.content_type),
                 hints=hints,
+                link_text=page.link_text,
             )
     except NotMinutesError as error:
         raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=parser_version(hints))
@@ -148,6 +149,7 @@ def check_site(raw: RawStore, site: str, hints: ParseHints = NO_HINTS) -> list[P
                 page.final_url or page.url,
                 charset=charset_from_content_type(page.content_type),
                 hints=hints,
+                link_text=page.link_text,
             )
         except NotMinutesError as error:
             checks.append(PageCheck(page.url, "not_minutes", detail=error.reason))

@@ -31,9 +31,12 @@ CREATE TABLE IF NOT EXISTS pages (
     meeting_id TEXT,
     site TEXT,
     kind TEXT,
-    parser_version TEXT
+    parser_version TEXT,
+    link_text TEXT
 )
 """
+# Columns added after the first release, with their type: an older manifest gains them when opened.
+_ADDED_COLUMNS = {"link_text": "TEXT"}
 
 
 @dataclass
@@ -55,6 +58,7 @@ class RawPage:
     site: str | None = None
     kind: str | None = None  # "minutes", "listing" or "api"
     parser_version: str | None = None
+    link_text: str | None = None  # the text of the listing page's link that led to it (a date, often)
 
 
 class RawStore:
@@ -68,6 +72,10 @@ class RawStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(_SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(pages)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE pages ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         """Close the manifest."""
@@ -87,6 +95,7 @@ class RawStore:
         headers: dict | None = None,
         site: str | None = None,
         kind: str = "minutes",
+        link_text: str | None = None,
     ) -> tuple[RawPage, bool]:
         """Keep a fetched body; return its manifest row and whether its content changed."""
         digest = hashlib.sha256(body).hexdigest()
@@ -98,10 +107,10 @@ class RawStore:
         changed = previous is None or previous.sha256 != digest
         self._db.execute(
             """INSERT INTO pages (url, final_url, fetched_at, status, etag, last_modified,
-                   content_type, headers, sha256, parse_status, parse_error, meeting_id, site, kind)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?, ?)
+                   content_type, headers, sha256, parse_status, parse_error, meeting_id, site, kind, link_text)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?, ?, ?)
                ON CONFLICT(url) DO UPDATE SET final_url=excluded.final_url, site=excluded.site,
-                   kind=excluded.kind,
+                   kind=excluded.kind, link_text=COALESCE(excluded.link_text, pages.link_text),
                    fetched_at=excluded.fetched_at, status=excluded.status, etag=excluded.etag,
                    last_modified=excluded.last_modified, content_type=excluded.content_type,
                    headers=excluded.headers, sha256=excluded.sha256,
@@ -121,6 +130,7 @@ class RawStore:
                 digest,
                 site,
                 kind,
+                link_text,
             ),
         )
         stored = self.get(url)
