@@ -10,6 +10,7 @@ against any whoosh3 but the pinned one, or one missing any of them, instead of s
 from __future__ import annotations
 
 import io
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -211,8 +212,6 @@ def next_block(matcher: W3LeafMatcher) -> None:
 def seek_vector(vector: W3LeafMatcher, key: str) -> None:
     """Move a term-vector matcher to the first term ≥ key: the block by its last term, then the term
     in it by bisection (whoosh3's skip_to walks a block one term at a time)."""
-    from bisect import bisect_left
-
     while vector.is_active() and vector.block_max_id() < key:
         vector._next_block()
     if not vector.is_active():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DATE_SOURCES = ("page", "title", "link")
 
@@ -21,7 +21,6 @@ class ParseHints:
     label_regex: str | None = None  # a regex with named groups role (and name) matched at a line's start
     role_words: tuple[str, ...] = ()  # titles to accept as speakers' roles in every label style
     date_from: str = "page"  # "page": the header, then the title; "title": the title first; "link": the listing link
-    _label: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.date_from not in DATE_SOURCES:
@@ -33,7 +32,6 @@ class ParseHints:
                 raise HintError(f"label_regex: {error}") from error
             if "role" not in label.groupindex:
                 raise HintError("label_regex needs a named group (?P<role>…); (?P<name>…) is optional")
-            object.__setattr__(self, "_label", label)
 
     @classmethod
     def from_table(cls, table: dict) -> ParseHints:
@@ -56,7 +54,7 @@ class ParseHints:
 
     def label(self, text: str) -> re.Match[str] | None:
         """Match the profile's label regex at the start of a line, if it has one."""
-        return self._label.match(text) if self._label is not None else None
+        return re.match(self.label_regex, text) if self.label_regex is not None else None  # re caches it
 
 
 NO_HINTS = ParseHints()

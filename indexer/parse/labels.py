@@ -38,19 +38,14 @@ SENTENCE_END = re.compile(r"[。!?！？]$")
 _ROW_NUMBER = re.compile(r"^(?:No\.?\s*|第\s*)?\d{1,4}(?:\s*号)?$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)
-def _numbered_label(label: str, text: str) -> Speaker | None:
-    if not _ROW_NUMBER.match(label.strip()):
-        return None
-    speaker = parse_label(text)
-    return speaker if speaker is not None and is_known_role(speaker) else None
-
-
 def numbered_speaker(line: Line) -> Speaker | None:
     """Return the speaker of a numbered row (No.3 | 岩見委員長), as speech indexes and some records list them."""
     if line.kind != "row" or not line.label or not line.text:
         return None
-    return _numbered_label(line.label, line.text)
+    if not _ROW_NUMBER.match(line.label.strip()):
+        return None
+    speaker = parse_label(line.text)
+    return speaker if speaker is not None and is_known_role(speaker) else None
 
 
 def speech_start(
@@ -170,6 +165,7 @@ _TITLE_ENDINGS = set("官長員者課係局部室監役師士人臣司事授ー"
 _TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaffA-Za-z・]{1,20}$")
 
 
+@lru_cache(maxsize=8192)
 def _is_title(text: str) -> bool:
     """Tell whether text reads as a speaker's title or name: a short run of nouns, no sentence."""
     from indexer.text.analysis import morphemes

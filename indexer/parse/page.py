@@ -543,9 +543,10 @@ def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS
     confirmed = confirmed_styles(lines, hints)
     for line in lines:
         if line.kind == "row":
-            speaker = numbered_speaker(line) or parse_label(line.label or "")
-            if speaker is not None and speaker is numbered_speaker(line):
-                current = _Turn(speaker)  # No.3 | 岩見委員長: the speech follows on the next lines
+            numbered = numbered_speaker(line)
+            speaker = parse_label(line.label or "")
+            if numbered is not None:
+                current = _Turn(numbered)  # No.3 | 岩見委員長: the speech follows on the next lines
             elif speaker and is_known_role(speaker):
                 current = _Turn(speaker, [line.text] if line.text else [])
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import cast
 
 from indexer.text.normalize import VARIANT_KANJI
@@ -161,6 +162,7 @@ def _same_kana_script(a: str, b: str) -> bool:
     return (hiragana(a) and hiragana(b)) or (katakana(a) and katakana(b))
 
 
+@lru_cache(maxsize=8192)
 def leading_surname(text: str) -> str | None:
     """Return the longest prefix (up to 4 characters) that Janome reads as one person-name word."""
     from indexer.text.analysis import morphemes
@@ -190,6 +192,9 @@ def _name_in_parentheses(text: str) -> str | None:
     return None
 
 
+# Pure, and its Speaker is frozen: a page asks about the same text in several passes (record start, label
+# styles, segmentation), each asking Janome.
+@lru_cache(maxsize=8192)
 def parse_label(label: str) -> Speaker | None:
     """Split a printed speaker label into role and name, or return None if it is not a label."""
     label = label.strip().strip("○◎〇●◯").strip()

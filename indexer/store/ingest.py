@@ -10,6 +10,7 @@ from pathlib import Path
 from indexer.parse.charset import charset_from_content_type
 from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.page import NotMinutesError, ParseError, parse_minutes, parser_version, time_limit
+from indexer.records import Meeting
 from indexer.settings import Settings
 from indexer.store.raw_store import RawPage, RawStore
 from indexer.store.record_store import RecordStore
@@ -52,6 +53,17 @@ def html_files(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _parse_stored(raw: RawStore, page: RawPage, hints: ParseHints) -> Meeting:
+    """Parse a stored page from its body, as fetched: its final url, declared charset and listing link."""
+    return parse_minutes(
+        raw.body(page),
+        page.final_url or page.url,
+        charset=charset_from_content_type(page.content_type),
+        hints=hints,
+        link_text=page.link_text,
+    )
+
+
 def parse_page(
     raw: RawStore,
     records: RecordStore,
@@ -62,35 +74,28 @@ def parse_page(
 ) -> None:
     """Parse one stored page into the record store, recording the outcome in the manifest; hints are
     its site profile's corrections."""
+    version = parser_version(hints)
     try:
         with time_limit(seconds, page.url):
-            meeting = parse_minutes(
-                raw.body(page),
-                page.final_url or page.url,
-                charset=charset_from_content_type(page.content_type),
-                hints=hints,
-                link_text=page.link_text,
-            )
+            meeting = _parse_stored(raw, page, hints)
     except NotMinutesError as error:
-        raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=parser_version(hints))
+        raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=version)
         report.failed.append((page.url, str(error)))
         log.warning("not minutes: %s", error)
         return
     except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=parser_version(hints))
+        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=version)
         report.failed.append((page.url, str(error)))
         log.warning("parse failed: %s", error)
         return
     except Exception as error:  # a parser bug must not stop the other pages
-        raw.mark_parsed(
-            page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=parser_version(hints)
-        )
+        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=version)
         report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
         log.exception("parser crashed on %s", page.url)
         return
     changed = records.save(meeting)
     # "ok" or "suspect": a doubtful parse is kept and searchable, and says so in the manifest.
-    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=parser_version(hints))
+    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
     if meeting.quality.status != "ok":
         report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
     report.parsed += 1
@@ -144,13 +149,7 @@ def check_site(raw: RawStore, site: str, hints: ParseHints = NO_HINTS) -> list[P
         if page.site != site or page.kind not in (None, "minutes") or page.sha256 is None:
             continue
         try:
-            meeting = parse_minutes(
-                raw.body(page),
-                page.final_url or page.url,
-                charset=charset_from_content_type(page.content_type),
-                hints=hints,
-                link_text=page.link_text,
-            )
+            meeting = _parse_stored(raw, page, hints)
         except NotMinutesError as error:
             checks.append(PageCheck(page.url, "not_minutes", detail=error.reason))
             continue
