@@ -234,6 +234,7 @@ def main() -> None:
             for parsed_role, parsed_name, gold_role, gold_name in s.aligned:
                 print(f"    {parsed_role}/{parsed_name}  ~  {gold_role}/{gold_name}")
     print()
+    print(f"parse time: {sum(s.seconds for s in scores):.2f} s for {len(scores)} pages (one pass, this process)")
     groups = sorted({s.group for s in scores}) + (["real"] if any(s.group.startswith("real") for s in scores) else [])
     for group in groups:
         chosen = [s for s in scores if s.group == group or (group == "real" and s.group.startswith("real/"))]
