@@ -89,3 +89,17 @@ def test_a_page_over_the_time_limit_is_reported_and_the_next_one_parses(tmp_path
     assert raw.get(slow.url).parse_status == "error" and raw.get(fine.url).parse_status == "ok"
     assert report.parsed == 1
     raw.close()
+
+
+def test_the_time_limit_holds_when_its_exception_is_swallowed():
+    """The alarm may fire inside a gc callback or __del__, where Python swallows what it raises."""
+    from indexer.parse.page import time_limit
+
+    with pytest.raises(ParseError, match="the page was skipped"):
+        with time_limit(0.01, "https://x.example.jp/slow.html"):
+            deadline = time.monotonic() + 1
+            while time.monotonic() < deadline:
+                try:
+                    time.sleep(0.001)
+                except ParseError:
+                    pass  # as a gc callback would: the exception never reaches the parser

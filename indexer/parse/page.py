@@ -64,8 +64,13 @@ def time_limit(seconds: float, url: str | None):
         yield
         return
 
+    reason = f"parsing took longer than {seconds:g} s; the page was skipped"
+    fired = False
+
     def expired(_signum, _frame):
-        raise ParseError(url, f"parsing took longer than {seconds:g} s; the page was skipped")
+        nonlocal fired
+        fired = True
+        raise ParseError(url, reason)
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -74,6 +79,10 @@ def time_limit(seconds: float, url: str | None):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:
+        # The alarm's exception can land where Python swallows it (a gc callback, a __del__) and the
+        # block then runs on to the end: the limit holds all the same.
+        raise ParseError(url, reason)
 
 
 # Header labels and the Meeting field each one fills.
