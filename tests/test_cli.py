@@ -157,11 +157,16 @@ def test_ingest_keeps_a_doubtful_page_and_says_so(runner, tmp_path):
 
 
 def test_parse_explain_says_how_the_page_was_read(runner, tmp_path):
-    record = "<h2>会議録</h2><p>日時：令和5年6月2日</p><p>座長：始めます。</p><p>構成員：意見です。</p><p>座長：以上です。</p>"
+    record = (
+        "<h2>会議録</h2><p>日時：令和5年6月2日</p><p>座長：始めます。</p><p>【説明】</p><p>構成員：意見です。</p>"
+        "<p>座長：以上です。</p>"
+    )
     page = tmp_path / "p.html"
     page.write_text(f"<html><body><h1>さくら市懇話会</h1>{record}</body></html>", encoding="utf-8")
     result = runner.invoke(main, ["parse", str(page), "--explain"])
     assert result.exit_code == 0, result.output
-    assert "colon: 3 lines, 2 open a speech by a known role, 1 by another title (confirmed" in result.output
-    assert "segmented by: colon" in result.output and "runner-up:" in result.output
+    assert "colon: 3 labels, 2 distinct, 2 of a known role, alternation 1.00" in result.output
+    assert "(confirmed)" in result.output and "bracket: 1 labels, 1 distinct, 0 of a known role" in result.output
+    assert "segmented by: colon" in result.output
+    assert "runner-up: bracket (3 labels against 1; 2 of a known role against 0" in result.output
     assert "quality: ok" in result.output and "[構成員] 意見です。" in result.output

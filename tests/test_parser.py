@@ -1,5 +1,6 @@
 """The parser on hand-written snippets: each label style, each non-speech case, layouts, charsets."""
 
+import re
 from datetime import date
 
 import pytest
@@ -528,3 +529,150 @@ def test_numbered_speaker_rows_of_a_speech_index():
         ("課長", "濵田", "説明いたします。"),
         ("委員長", "川村", "終わります。"),
     ]
+
+
+# Conventions inferred from the page: a frame whose labels recur and alternate opens speeches with
+# labels the role list does not know.
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        # Names alone before a colon.
+        (
+            [
+                "田中：始めます。",
+                "佐藤：費用はいくらですか。",
+                "鈴木：約三百万円です。",
+                "田中：ほかには。",
+                "佐藤：ありません。",
+            ],
+            [("発言者", "田中"), ("発言者", "佐藤"), ("発言者", "鈴木"), ("発言者", "田中"), ("発言者", "佐藤")],
+        ),
+        # Question and answer letters.
+        (
+            ["Ｑ：遊具はいつ直りますか。", "Ａ：来年度に直します。", "Ｑ：通学路はどうですか。", "Ａ：協議中です。"],
+            [("Q", None), ("A", None), ("Q", None), ("A", None)],
+        ),
+        # A name and a title in parentheses before the speech.
+        (
+            [
+                "（山田委員）駐輪場について伺います。",
+                "（交通政策課長）整備中です。",
+                "（山田委員）利用率は。",
+                "（交通政策課長）八割です。",
+            ],
+            [("委員", "山田"), ("課長", None), ("委員", "山田"), ("課長", None)],
+        ),
+        # A mark before a name alone.
+        (
+            ["○田中　始めます。", "○佐藤　質問があります。", "○田中　どうぞ。", "○佐藤　予算の件です。"],
+            [("発言者", "田中"), ("発言者", "佐藤"), ("発言者", "田中"), ("発言者", "佐藤")],
+        ),
+    ],
+)
+def test_a_recurring_label_frame_opens_speeches_with_labels_nobody_listed(lines, expected):
+    record = "".join(f"<p>{line}</p>" for line in lines)
+    assert [(role, name) for role, name, _ in speeches(parse_minutes(page(record), URL))] == expected
+
+
+def test_labels_that_neither_recur_nor_read_as_speakers_stay_text():
+    record = (
+        "<p>会長：資料の説明をお願いします。</p><p>事務局：説明します。</p><p>報告１：委員名簿</p>"
+        "<p>報告２：計画案</p><p>報告３：日程</p><p>会長：ありがとうございました。</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert [role for role, _, _ in speeches(meeting)] == ["会長", "事務局", "会長"]
+    assert "報告2:計画案" in speeches(meeting)[1][2]
+
+
+def test_stage_directions_in_parentheses_are_never_speakers():
+    record = (
+        "<p>（拍手）</p><p>○議長　開会します。</p><p>（拍手）</p><p>○市長　ご挨拶申し上げます。</p>"
+        "<p>（拍手）</p><p>○議長　次に進みます。</p><p>（拍手）</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert [role for role, _, _ in speeches(meeting)] == ["議長", "市長", "議長"]
+
+
+def test_on_a_marked_page_an_unmarked_role_word_is_part_of_the_speech():
+    # The chair's call of the next speaker printed on its own line ("1番" / "川口議員。") is no label.
+    record = (
+        "<p>○議長（川村花子）</p><p>発言を許します。</p><p>1番</p><p>川口一郎議員。</p>"
+        "<p>○1番議員（川口一郎）</p><p>質問します。</p><p>○市長（森田太郎）</p><p>お答えします。</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert [(role, name) for role, name, _ in speeches(meeting)] == [
+        ("議長", "川村花子"),
+        ("議員", "川口一郎"),
+        ("市長", "森田太郎"),
+    ]
+    assert "川口一郎議員。" in speeches(meeting)[0][2]
+
+
+def test_a_name_with_an_honorific_and_a_name_before_an_unlisted_title_are_labels():
+    record = (
+        "<p>○議長（川村花子）　紹介します。</p><p>○森川周太郎氏　ご挨拶申し上げます。</p>"
+        "<p>○議長（川村花子）　次に進みます。</p><p>○藤岡　会計管理者　説明します。</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert [(role, name) for role, name, _ in speeches(meeting)] == [
+        ("議長", "川村花子"),
+        ("発言者", "森川周太郎"),
+        ("議長", "川村花子"),
+        ("会計管理者", "藤岡"),
+    ]
+
+
+def test_a_name_in_a_rarer_kanji_plane_is_kept():
+    record = "<p>○議長（川村花子）　どうぞ。</p><p>○副市長（\U00020bb7澤勇一郎）　退職のご挨拶です。</p>"
+    assert speeches(parse_minutes(page(record), URL))[1][:2] == ("副市長", "\U00020bb7澤勇一郎")
+
+
+@pytest.mark.parametrize(
+    "roster",
+    [
+        ["総務部長(山田太郎)", "財政課長(鈴木一郎)", "企画課長(佐藤花子)"],
+        ["総務部長　山田 太郎", "財政課長　鈴木 一郎", "企画課長　佐藤 花子"],
+        ["総務部長：山田太郎", "財政課長：鈴木一郎", "委員：伊藤四郎、渡辺五郎、山本六郎"],
+    ],
+)
+def test_an_attendance_list_printed_as_labels_is_no_speech_and_names_the_speakers(roster):
+    record = (
+        "<p>会長　それでは始めます。</p>"
+        + "".join(f"<p>{line}</p>" for line in roster)
+        + "<p>会長　議事に入ります。</p><p>山田総務部長　お答えします。</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert [(role, name) for role, name, _ in speeches(meeting)] == [
+        ("会長", None),
+        ("会長", None),
+        ("部長", "山田太郎"),
+    ]
+
+    def bare(text: str) -> str:
+        return re.sub(r"[\s:：]", "", text)
+
+    assert all(bare(line) in bare(narrative(meeting)[-1]) for line in roster)
+
+
+def test_a_label_printed_twice_is_one_turn():
+    record = (
+        "<p>○委員長（山田一郎君）</p><p>○委員長（山田一郎君）　開会します。</p><p>○委員（佐藤君）　質問します。</p>"
+    )
+    meeting = parse_minutes(page(record), URL)
+    assert speeches(meeting) == [("委員長", "山田一郎", "開会します。"), ("委員", "佐藤", "質問します。")]
+    assert not narrative(meeting)
+
+
+@pytest.mark.parametrize(
+    "said, expected",
+    [
+        ("会期は、本日から６月29日までの25日間といたしたいと思います。", date(2026, 6, 5)),
+        ("本日はこれにて散会いたします。明６月６日は午前10時から本会議を開きます。", date(2026, 6, 5)),
+    ],
+)
+def test_a_council_record_without_a_printed_date_is_dated_by_what_the_chair_says(said, expected):
+    html = f"""<html><body><p>令和8年第13回定例会（第1日）</p><p>○議長（川村花子）</p><p>開会します。</p>
+    <p>○市長（森田太郎）</p><p>挨拶します。</p><p>○議長（川村花子）</p><p>{said}</p></body></html>"""
+    meeting = parse_minutes(html, URL)
+    assert meeting.date == expected
+    assert meeting.quality.status == "ok" and any("inferred" in w for w in meeting.quality.warnings)

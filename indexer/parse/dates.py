@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
 # One-letter era abbreviations seen in file names and tables (H23.8.19, R7.4.1).
@@ -159,3 +159,37 @@ def find_times(text: str) -> tuple[str | None, str | None]:
                 if hour < 12:
                     end = f"{hour + 12:02d}:{end[3:]}"
     return start, end
+
+
+_SESSION_SPAN = re.compile(rf"本日から\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*日\s*まで\s*の?\s*(?P<n>{NUM})\s*日間")
+_TOMORROW = re.compile(rf"(?<![\u4e00-\u9fff])明日?\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*日")
+
+
+def find_spoken_date(text: str, closing: str, year: int) -> date | None:
+    """Return the day a council record was spoken, from what the chair says in it: the session's span
+    counted from today (本日から６月29日までの25日間) anywhere in text, or, in its closing lines, the next
+    sitting, tomorrow (明６月６日); year is the session's, from the title or header."""
+    text = unicodedata.normalize("NFKC", text)
+    closing = unicodedata.normalize("NFKC", closing)
+    span = _SESSION_SPAN.search(text)
+    if span:
+        end = _make_date(year, kanji_to_int(span["m"]), kanji_to_int(span["d"]))
+        days = kanji_to_int(span["n"])
+        if end is not None and 0 < days <= 366:
+            return end - timedelta(days=days - 1)
+    tomorrow = _TOMORROW.search(closing)
+    if tomorrow:
+        next_day = _make_date(year, kanji_to_int(tomorrow["m"]), kanji_to_int(tomorrow["d"]))
+        if next_day is not None:
+            return next_day - timedelta(days=1)
+    return None
+
+
+def find_year(text: str) -> int | None:
+    """Return the first era or western year printed in the text (令和8年 → 2026, 2026年 → 2026)."""
+    text = unicodedata.normalize("NFKC", text)
+    era = _ERA_YEAR.search(text)
+    if era:
+        return _era_year(era["era"], era["y"])
+    western = re.search(r"(?<!\d)(19[5-9]\d|20\d\d)\s*年", text)
+    return int(western.group(1)) if western else None

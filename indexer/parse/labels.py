@@ -1,9 +1,11 @@
-"""Speaker labels: the styles a line may open a speech in, and which of them a page confirms.
+"""Speaker labels: the styles a line may open a speech in, read with the page's inferred convention.
 
 A label is a mark (○ ◎ 〇 ◯ ◆ …) with a title or name, a bracket (【委員】), a colon (委員：), a role
 alone on its line or before a space, a letter-spaced role (議 長), or a numbered row of a speech index.
-Known roles open a speech in any style; in a style the page confirms with known roles, a title nobody
-listed counts too. A site profile's hints (label regex, extra role words) come first.
+Known roles open a speech in any style, except that on a page whose labels carry a mark, bracket or
+colon, a role word alone or before a space does not (it is a call or a word in the speech). In a frame
+the page's convention confirms (see conventions.py), a title, a name or a recurring label nobody listed
+counts too. A site profile's hints (label regex, extra role words) come first.
 """
 
 from __future__ import annotations
@@ -11,25 +13,29 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from indexer.parse.conventions import (
+    BRACKET_LABEL,
+    COLON_LABEL,
+    MARKED,
+    MARKS,
+    NO_CONVENTION,
+    Convention,
+    frame_of,
+    infer,
+)
 from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.html_lines import Line
 from indexer.parse.roles import ROLES, Speaker, canonical_role, is_role_word, parse_label
 
-# Marks before a speaker's label: ○ ◎ 〇 ● ◯ in councils, ◆ ◇ ■ □ on some cities' pages.
-MARKS = "○◎〇●◯◆◇■□▼▽"
-MARKED = re.compile(rf"^[{MARKS}]\s*(?P<rest>.+)$")
-_BRACKET_LABEL = re.compile(
-    r"^(?:(?P<open>【)\s*(?P<label>[^】]{1,24}?)\s*】|[\[［(（〈《<≪]\s*(?P<plain>[^\]］)）〉》>≫]{1,20}?)\s*"
-    r"[\]］)）〉》>≫])\s*(?P<rest>.*)$"
-)
-_COLON_LABEL = re.compile(r"^(?P<label>[^:：。、「」]{1,24}?)\s*[:：]\s*(?P<rest>.*)$")
-
+__all__ = ["MARKED", "MARKS", "Convention", "NO_CONVENTION"]
 
 # A speech's running number before its mark: "2 ◯5番(三宅洋一) 議長。", "2: ◯藤井敏子君 …".
 COUNTER = re.compile(r"^\d{1,4}\s*[:：.．]?\s+(?=[○◎〇●◯◆◇■□▼▽])")
 
 
-_NAME_BEFORE_TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff]{1,8}$")
+_NAME_BEFORE_TITLE = re.compile(
+    r"^[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{1,8}$"
+)
 _LEGEND = re.compile(r"^[^\s()（）]{1,12}[(（][^()（）]+[)）]$")
 SENTENCE_END = re.compile(r"[。!?！？]$")
 
@@ -49,38 +55,33 @@ def numbered_speaker(line: Line) -> Speaker | None:
 
 
 def speech_start(
-    text: str, confirmed: frozenset[str] = frozenset(), hints: ParseHints = NO_HINTS
+    text: str, convention: Convention = NO_CONVENTION, hints: ParseHints = NO_HINTS
 ) -> tuple[Speaker, str] | None:
     """Return (speaker, rest of line) if the line opens a speech, in any of the label styles; in a
-    style the page confirms (see confirmed_styles), a title the role list does not know counts too."""
+    frame the page's convention confirms, a title, a name or a recurring label nobody listed counts too."""
     text = COUNTER.sub("", text)
     hinted = _hinted_label(text, hints)
     if hinted is not None:
         return hinted
     marked = MARKED.match(text)
     if marked:
-        found = _marked_label(marked["rest"])
-        if found is None and "marked" in confirmed:
-            found = _titled_label(marked["rest"])
-        return found
-    bracket = _BRACKET_LABEL.match(text)
+        return _marked_label(marked["rest"]) or _unlisted(text, convention)
+    bracket = BRACKET_LABEL.match(text)
     if bracket:
         label = bracket["label"] or bracket["plain"]
         speaker = parse_label(label)
         # 【…】 holds any label; a plain parenthesis only a bare role, since (拍手) or (休憩) are not.
         if speaker and (bracket["open"] or is_role_word(label)):
             return speaker, bracket["rest"].strip()
-        if bracket["open"] and "bracket" in confirmed and _is_title(label):
-            return _title_speaker(label), bracket["rest"].strip()
-        return None
-    colon = _COLON_LABEL.match(text)
+        return _unlisted(text, convention)
+    colon = COLON_LABEL.match(text)
     if colon:
         speaker = parse_label(colon["label"])
         rest = colon["rest"].strip()
         if speaker and is_known_role(speaker) and not _LEGEND.match(rest):
             return speaker, rest
-        if "colon" in confirmed and _is_title(colon["label"]) and not _LEGEND.match(rest):
-            return _title_speaker(colon["label"]), rest
+        return None if _LEGEND.match(rest) else _unlisted(text, convention)
+    if convention.marked_page():
         return None
     # A label alone on its line: a role (委員長), or a name and a known role (山田委員長), perhaps letter-spaced.
     if len(text) <= 20 and not re.search(r"[、。,.!?！？「」]", text):
@@ -98,7 +99,42 @@ def speech_start(
         speaker = parse_label(head)
         if speaker and is_known_role(speaker) and not speaker.label.endswith("君"):
             return speaker, rest.strip()
-    return None
+    return _unlisted(text, convention)
+
+
+def _unlisted(text: str, convention: Convention) -> tuple[Speaker, str] | None:
+    """Return the speaker of a label the role list does not know, when the page's convention accepts it."""
+    if convention is NO_CONVENTION:
+        return None
+    candidate = frame_of(text)
+    if candidate is None or not convention.accepts(candidate.frame, candidate.token, candidate.rest):
+        return None
+    speaker = unlisted_speaker(candidate.token)
+    title, _, speech = candidate.rest.partition(" ")
+    if speaker.role == UNTITLED_ROLE and is_title(title):
+        # ○藤岡 会計管理者 …: a name, a space, then a title nobody listed.
+        return Speaker(title, speaker.name, f"{candidate.token} {title}"), speech.strip()
+    return speaker, candidate.rest
+
+
+def unlisted_speaker(token: str) -> Speaker:
+    """Return the speaker a token nobody listed stands for: a title (with its surname split off), a name
+    alone (role 発言者), or the token itself as the role (Ｑ, 問, 意見)."""
+    from indexer.parse.conventions import honoured_name, person_name, plain_token
+
+    speaker = parse_label(token)
+    if speaker is not None:
+        return speaker
+    plain = plain_token(token)
+    if is_title(plain):
+        return _title_speaker(plain, token)
+    if person_name(token) or honoured_name(token):
+        return Speaker(UNTITLED_ROLE, plain.replace(" ", ""), token)
+    return Speaker(plain, None, token)
+
+
+# The role of a speaker labelled by name alone (田中：, ○佐藤): the page says who, not in what office.
+UNTITLED_ROLE = "発言者"
 
 
 def _hinted_label(text: str, hints: ParseHints) -> tuple[Speaker, str] | None:
@@ -135,29 +171,11 @@ def unspaced(text: str) -> str | None:
     return text.replace(" ", "") if _LETTER_SPACED.match(text) else None
 
 
-def label_style(text: str) -> str | None:
-    """Return the label style a line would open a speech in, judged by its shape alone."""
-    if MARKED.match(text):
-        return "marked"
-    bracket = _BRACKET_LABEL.match(text)
-    if bracket:
-        return "bracket" if bracket["open"] else None
-    return "colon" if _COLON_LABEL.match(text) else None
-
-
-def confirmed_styles(lines: list[Line], hints: ParseHints = NO_HINTS) -> frozenset[str]:
-    """Return the label styles (mark ○, 【】, colon) this page uses for speakers: those with at least two
-    labels of a known role. In them, a title nobody listed (【担当課】, ○増田参事官) is a label too."""
-    known: dict[str, int] = {}
-    for line in lines:
-        if line.kind == "row":
-            continue
-        style = label_style(line.text)
-        if style and speech_start(line.text, hints=hints):
-            known[style] = known.get(style, 0) + 1
-    # A mark at the start of a line is strong evidence on its own; brackets and colons also open
-    # headings and legends, so they need two.
-    return frozenset(style for style, count in known.items() if count >= (1 if style == "marked" else 2))
+def convention_of(lines: list[Line], hints: ParseHints = NO_HINTS) -> Convention:
+    """Infer the page's label convention from its lines, a known role's label counting as the vocabulary's hint."""
+    return infer(
+        [line for line in lines if line.kind != "row"], lambda text: speech_start(text, hints=hints) is not None
+    )
 
 
 # The last character of a title or office (参事官, 担当課, 構成員, 支配人, アドバイザー …): data, not rules.
@@ -166,7 +184,7 @@ _TITLE = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaffA-Za-z・]{
 
 
 @lru_cache(maxsize=8192)
-def _is_title(text: str) -> bool:
+def is_title(text: str) -> bool:
     """Tell whether text reads as a speaker's title or name: a short run of nouns, no sentence."""
     from indexer.text.analysis import morphemes
 
@@ -176,23 +194,14 @@ def _is_title(text: str) -> bool:
     return all(t.part_of_speech.startswith(("名詞", "接頭詞")) for t in morphemes(text))
 
 
-def _titled_label(rest: str) -> tuple[Speaker, str] | None:
-    """Split ○増田内閣府少子化担当参事官 … into a title nobody listed, with the surname before it."""
-
-    label, _, speech = rest.partition(" ")
-    if not _is_title(label):
-        return None
-    return _title_speaker(label), speech.strip()
-
-
-def _title_speaker(label: str) -> Speaker:
+def _title_speaker(title: str, label: str) -> Speaker:
     """Return the speaker of a title nobody listed, with the surname in front of it split off (大江教授)."""
     from indexer.parse.roles import leading_surname
 
-    surname = leading_surname(label)
-    if surname and len(label) > len(surname):
-        return Speaker(label[len(surname) :], surname, label)
-    return Speaker(label, None, label)
+    surname = leading_surname(title)
+    if surname and len(title) > len(surname):
+        return Speaker(title[len(surname) :], surname, label)
+    return Speaker(title, None, label)
 
 
 def _marked_label(rest: str) -> tuple[Speaker, str] | None:

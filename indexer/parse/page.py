@@ -11,29 +11,28 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from indexer.parse.charset import decode_html
-from indexer.parse.dates import find_date, find_split_date, find_times
+from indexer.parse.dates import find_date, find_split_date, find_spoken_date, find_times, find_year
 from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.html_lines import STOP_LINE, Line, canonical_url, content_lines, main_content, page_title, parse_soup
 from indexer.parse.labels import (
-    COUNTER,
     MARKED,
     MARKS,
     SENTENCE_END,
-    confirmed_styles,
+    convention_of,
     is_known_role,
-    label_style,
     numbered_speaker,
     speech_start,
     unspaced,
 )
 from indexer.parse.quality import judge
 from indexer.parse.roles import Speaker, canonical_role, parse_label, resolve_full_names
+from indexer.parse.rosters import is_roster, names_only
 from indexer.records import Meeting, Utterance, meeting_id_for
 
 log = logging.getLogger(__name__)
 
 # Bump when a parser change should re-parse every stored page on the next reindex.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 
 def parser_version(hints: ParseHints = NO_HINTS) -> str:
@@ -204,6 +203,7 @@ class _Turn:
     speaker: Speaker | None
     lines: list[str] = field(default_factory=list)
     standalone: bool = False  # narrative that must not absorb following lines (headings, summaries)
+    names: list[str] = field(default_factory=list)  # the people an attendance list printed as labels names
 
 
 def explain(
@@ -218,28 +218,32 @@ def explain(
     record = lines[start.index + start.skip_marker :]
     how = "after a record heading" if start.skip_marker else "at the first speaker label"
     out = [f"record starts at content line {start.index + 1} ({how}); {len(record)} lines"]
-    confirmed = confirmed_styles(record, hints)
-    seen: dict[str, list[int]] = {}
-    for line in record:
-        style = "row" if line.kind == "row" else (label_style(COUNTER.sub("", line.text)) or "plain")
-        counts = seen.setdefault(style, [0, 0, 0])
-        counts[0] += 1
-        if line.kind == "row" or line.kind == "heading":
-            continue
-        if speech_start(line.text, hints=hints):
-            counts[1] += 1
-        elif speech_start(line.text, confirmed, hints):
-            counts[2] += 1
-    ranked = sorted(seen.items(), key=lambda item: -(item[1][1] + item[1][2]))
-    for style, (total, known, unlisted) in ranked:
-        mark = " (confirmed: titles nobody listed count)" if style in confirmed else ""
-        out.append(
-            f"  {style}: {total} lines, {known} open a speech by a known role, {unlisted} by another title{mark}"
-        )
-    speaking = [style for style, counts in ranked if counts[1] + counts[2]]
-    out.append(f"segmented by: {speaking[0] if speaking else 'nothing (no speaker labels)'}")
-    out.append(f"runner-up: {speaking[1] if len(speaking) > 1 else 'none'}")
+    convention = convention_of(_split_run_on(record, hints), hints)
+    scored = [score for score in convention.ranked if score.count]
+    for score in scored:
+        out.append("  " + score.describe())
+    best = convention.best()
+    out.append(f"segmented by: {best.name() if best else 'nothing (no speaker labels)'}")
+    runner_up = scored[1] if len(scored) > 1 else None
+    if best and runner_up:
+        out.append(f"runner-up: {runner_up.name()} ({_why(best, runner_up)})")
+    else:
+        out.append("runner-up: none")
     return out
+
+
+def _why(best, runner_up) -> str:
+    """Say in a few words why the best frame beat the runner-up."""
+    reasons = []
+    if best.count > runner_up.count:
+        reasons.append(f"{best.count} labels against {runner_up.count}")
+    if best.known > runner_up.known:
+        reasons.append(f"{best.known} of a known role against {runner_up.known}")
+    if best.coverage > runner_up.coverage + 0.05:
+        reasons.append(f"covers {best.coverage:.0%} of the record against {runner_up.coverage:.0%}")
+    if best.alternation > runner_up.alternation + 0.05:
+        reasons.append(f"speakers alternate more ({best.alternation:.2f} against {runner_up.alternation:.2f})")
+    return "; ".join(reasons) or f"score {best.score:.2f} against {runner_up.score:.2f}"
 
 
 def _page_lines(
@@ -303,13 +307,20 @@ def parse_minutes(
         start_time, end_time = _council_times(header_lines, record_lines)
 
     meeting_id = meeting_id_for(url)
-    utterances = _utterances(meeting_id, record_lines, hints)
+    utterances, listed = _utterances(meeting_id, record_lines, hints)
     if not utterances:
         raise ParseError(url, "the record section holds no text")
+    notes: list[str] = []
+    year = find_year(header_text) if meeting_date is None else None
+    if year is not None:
+        said = [u.text for u in utterances]
+        meeting_date = find_spoken_date("\n".join(said), "\n".join(said[-8:]), year)
+        if meeting_date is not None:
+            notes.append("the date is inferred from the record (the session's span or the next sitting's date)")
     if meeting_date is None and not any(u.role for u in utterances):
         raise ParseError(url, "no meeting date found in the header (日時 or a date line) and no speech turns")
     _names_from_attendance(utterances, header_lines)
-    for utterance, full in zip(utterances, resolve_full_names(header_text, [u.speaker for u in utterances])):
+    for utterance, full in zip(utterances, resolve_full_names(header_text, [u.speaker for u in utterances], listed)):
         utterance.speaker = full
     meeting_name = fields.get("meeting_name") or _strip_record_suffix(title)
     agenda = _agenda(fields.get("agenda"), header_lines)
@@ -326,7 +337,7 @@ def parse_minutes(
         department=_first_line(fields.get("department")),
         agenda=agenda,
         utterances=utterances,
-        quality=judge(utterances, meeting_date, title),
+        quality=judge(utterances, meeting_date, title, notes),
     )
 
 
@@ -383,8 +394,8 @@ def _record_start(lines: list[Line], hints: ParseHints = NO_HINTS) -> _RecordSta
             return _RecordStart(index, skip_marker=True, row_value=line.text)
         if line.kind != "row" and _RECORD_LINE.match(line.text):
             return _RecordStart(index, skip_marker=True)
-    confirmed = confirmed_styles(lines, hints)
-    starts = [i for i, line in enumerate(lines) if line.kind != "row" and speech_start(line.text, confirmed, hints)]
+    convention = convention_of(lines, hints)
+    starts = [i for i, line in enumerate(lines) if line.kind != "row" and speech_start(line.text, convention, hints)]
     marked = [i for i in starts if MARKED.match(lines[i].text)]
     if marked:
         return _RecordStart(marked[0], skip_marker=False)
@@ -494,23 +505,6 @@ def _strip_record_suffix(title: str) -> str:
     return re.sub(r"\s*(の)?(会議録|議事録|速記録|議事要旨|会議要旨)(\s*第.+号)?\s*$", "", title).strip() or title
 
 
-_ROSTER_SPLIT = re.compile(r"[、,，・\s]+")
-_HEADCOUNT = re.compile(r"^[\d０-９〇一二三四五六七八九十]+\s*[名人]$")
-
-
-def _is_roster(text: str) -> bool:
-    """Tell whether what follows a label is a list of people (attendance, members) or a head count, not speech."""
-    if _HEADCOUNT.match(text.strip()):
-        return True
-    if "。" in text:
-        return False
-    items = [item for item in _ROSTER_SPLIT.split(re.sub(r"[(（][^()（）]*[)）]", "", text)) if item]
-    if len(items) < 3:
-        return False
-    listed = sum(1 for item in items if len(item) <= 16 and not re.search(r"[\u3040-\u309f]", item))
-    return listed / len(items) >= 0.8
-
-
 # A mark after a sentence's end inside one line: the line breaks were lost (a .txt or PDF conversion).
 _RUN_ON = re.compile(r"(?<=[。．!?！？])\s*(?=[○◎〇●◯◆◇■□])")
 
@@ -544,12 +538,13 @@ def _narrative_kind(line: Line) -> bool:
     return bool(re.match(rf"^[{MARKS}・※]", text))
 
 
-def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS) -> list[Utterance]:
-    """Segment the record into speeches (until the next label) and narrative text."""
+def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS) -> tuple[list[Utterance], list[str]]:
+    """Segment the record into speeches (until the next label) and narrative text; return them with the
+    names in the attendance lists found among them (for full names)."""
     turns: list[_Turn] = []
     current: _Turn | None = None
     lines = _split_run_on(lines, hints)
-    confirmed = confirmed_styles(lines, hints)
+    convention = convention_of(lines, hints)
     for line in lines:
         if line.kind == "row":
             numbered = numbered_speaker(line)
@@ -562,7 +557,7 @@ def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS
                 current = _Turn(None, [f"{line.label} {line.text}".strip()], standalone=True)
             turns.append(current)
             continue
-        start = None if line.kind == "heading" else speech_start(line.text, confirmed, hints)
+        start = None if line.kind == "heading" else speech_start(line.text, convention, hints)
         if start and current is not None and current.speaker is not None and not current.lines:
             # 会 長 / さくら市長: an office under a bare role qualifies it; a bare role (委員長) is a new label.
             office, rest = start
@@ -590,14 +585,16 @@ def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS
             turns.append(current)
 
     utterances: list[Utterance] = []
-    for turn in turns:
+    listed: list[str] = []
+    for turn in _rosters_apart(turns):
         text = "\n".join(part for part in turn.lines if part).strip()
+        listed.extend(turn.names)
         if not text:
             if turn.speaker:
                 log.info("label %s has no speech; skipped", turn.speaker.label)
             continue
         speaker = turn.speaker
-        if speaker is not None and _is_roster(text):
+        if speaker is not None and is_roster(text):
             # 【委員】 above a list of members is an attendance heading, not a speaker: never a turn.
             text, speaker = f"{speaker.label}\n{text}", None
         utterances.append(
@@ -610,4 +607,41 @@ def _utterances(meeting_id: str, lines: list[Line], hints: ParseHints = NO_HINTS
                 label=speaker.label if speaker else None,
             )
         )
-    return utterances
+    return utterances, listed
+
+
+def _rosters_apart(turns: list[_Turn]) -> list[_Turn]:
+    """Turn runs of labels that hold no speech into one narrative list: an attendance list printed as
+    labels (総務部長(山田太郎) / 財政課長　鈴木一郎 …), never speeches; a label printed twice is dropped."""
+    out: list[_Turn] = []
+    run: list[_Turn] = []
+
+    def flush(following: _Turn | None) -> None:
+        labels = list(dict.fromkeys(_entry(turn) for turn in run))
+        if len(labels) >= 2:
+            names = [_said(t) if names_only(_said(t)) else (t.speaker.name if t.speaker else None) for t in run]
+            out.append(
+                _Turn(None, labels, standalone=True, names=[re.sub(r"(君|さん|氏|様)$", "", n) for n in names if n])
+            )
+        elif run and not (following and following.speaker and _entry(run[0]) == following.speaker.label):
+            out.extend(run)  # one label with no speech: logged and skipped below, as before
+        run.clear()
+
+    for turn in turns:
+        if turn.speaker is not None and (not any(turn.lines) or names_only(_said(turn)) or is_roster(_said(turn))):
+            run.append(turn)
+            continue
+        flush(turn)
+        out.append(turn)
+    flush(None)
+    return out
+
+
+def _said(turn: _Turn) -> str:
+    return "\n".join(part for part in turn.lines if part).strip()
+
+
+def _entry(turn: _Turn) -> str:
+    """Return a roster entry as printed: the label and the name after it."""
+    label = turn.speaker.label if turn.speaker else ""
+    return " ".join([label, *(part for part in turn.lines if part)]).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 
 from indexer.records import ParseQuality, Utterance
@@ -13,10 +14,13 @@ MIN_SPEECH_SHARE = 0.5
 LONG_RECORD = 3000
 
 
-def judge(utterances: list[Utterance], meeting_date: date | None, title: str) -> ParseQuality:
-    """Return the quality of a parse from what it produced: date, turns and how they cover the record."""
-    warnings: list[str] = []
-    confidence = 1.0
+def judge(
+    utterances: list[Utterance], meeting_date: date | None, title: str, notes: Sequence[str] = ()
+) -> ParseQuality:
+    """Return the quality of a parse from what it produced: date, turns and how they cover the record;
+    notes are the parser's own doubts (a date inferred rather than printed), each a little less confidence."""
+    warnings: list[str] = list(notes)
+    confidence = 1.0 - 0.1 * len(notes)
     speeches = [u for u in utterances if u.role]
     total = sum(len(u.text) for u in utterances) or 1
     spoken = sum(len(u.text) for u in speeches)

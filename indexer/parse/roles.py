@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
@@ -90,7 +91,8 @@ _MEMBER_ROLES = {"委員", "委員長", "副委員長", "議員", "理事", "会
 _PSEUDONYM = re.compile(r"^[A-Z]{1,2}$")  # anonymised minutes: A委員, B委員
 # A parenthesis after a role holds a name (議長(中村俊介君)) or an organisation (事務局(市)).
 _ORGANISATION_END = "市町村県都府道区業課局部室係省庁会社団所"
-_NAME_CHARS = re.compile(r"^[\u3005\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff ・]+$")
+# Kanji include the rarer planes (𠮷 U+20BB7, 﨑 U+FA11) that names are printed with.
+_NAME_CHARS = re.compile(r"^[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f ・]+$")
 
 
 @dataclass(frozen=True)
@@ -284,10 +286,10 @@ def attendance_names(header_text: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def resolve_full_names(header_text: str, speakers: list[str | None]) -> list[str | None]:
-    """Replace each surname label (山下) by the one full name in the attendance list that starts
-    with it (山下太郎); leave it when there are none or several."""
-    names = attendance_names(header_text)
+def resolve_full_names(header_text: str, speakers: list[str | None], listed: Sequence[str] = ()) -> list[str | None]:
+    """Replace each surname label (山下) by the one full name in the attendance list (or among the names
+    listed elsewhere on the page) that starts with it (山下太郎); leave it when there are none or several."""
+    names = list(dict.fromkeys([*attendance_names(header_text), *listed]))
     resolved = []
     for speaker in speakers:
         if not speaker or " " in speaker:
