@@ -21,6 +21,7 @@ from indexer.index.build import build_index
 from indexer.index.generations import IndexUnavailable
 from indexer.parse.page import ParseError, parse_minutes
 from indexer.parse.page import explain as explain_page
+from indexer.parse.pdf import readable_page
 from indexer.progress import ProgressLine
 from indexer.search.engine import SORTS, SearchIndex, SearchRequest
 from indexer.search.query import QueryError
@@ -217,16 +218,17 @@ def _read_source(source: str) -> tuple[bytes, str, str | None]:
 @click.option("--explain", is_flag=True, help="First say how the page was read: label styles seen, the one chosen.")
 @common_options
 def parse(source: str, as_json: bool, explain: bool) -> None:
-    """Parse one minutes page (a file or URL) and print the Meeting.
+    """Parse one minutes page (an HTML page or a PDF, a file or URL) and print the Meeting.
 
     Example: minutes parse data/sample/p001.html --json
     """
     body, url, charset = _read_source(source)
     try:
+        page = readable_page(body, url)  # a PDF's text, laid out as a page
         if explain:
-            for line in explain_page(body, url, charset=charset):
+            for line in explain_page(page, url, charset=charset):
                 click.echo(line, err=as_json)
-        meeting = parse_minutes(body, url, charset=charset)
+        meeting = parse_minutes(page, url, charset=charset)
     except ParseError as error:
         raise click.ClickException(str(error)) from error
     if explain:
@@ -247,7 +249,7 @@ def parse(source: str, as_json: bool, explain: bool) -> None:
 @common_options
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Parse local HTML files or folders into the data directory.
+    """Parse local HTML and PDF files, or the folders holding them, into the data directory.
 
     Example: minutes ingest data/sample
     """

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from indexer.crawl.fetch import Fetcher
 from indexer.crawl.profiles import SiteProfile
 from indexer.parse.charset import charset_from_content_type, decode_html
+from indexer.parse.pdf import is_pdf
 from indexer.store.raw_store import RawStore
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class CrawlReport:
 
 def extract_anchors(body: bytes, base_url: str, content_type: str | None) -> dict[str, str]:
     """Return {absolute, fragment-less link target: its link text} of a page, in order, first text kept."""
+    if is_pdf(body):
+        return {}  # a PDF is read as minutes, never for links
     soup = BeautifulSoup(decode_html(body, charset_from_content_type(content_type)), "lxml")
     anchors: dict[str, str] = {}
     for anchor in soup.find_all("a", href=True):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from indexer.parse.charset import charset_from_content_type
 from indexer.parse.hints import NO_HINTS, ParseHints
-from indexer.parse.page import NotMinutesError, ParseError, parse_minutes, parser_version, time_limit
+from indexer.parse.page import NotMinutesError, ParseError, parser_version, time_limit
+from indexer.parse.pdf import is_pdf, parse_document
 from indexer.records import Meeting
 from indexer.settings import Settings
 from indexer.store.raw_store import RawPage, RawStore
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 PARSE_SECONDS = 60.0  # per page; a page that takes longer is reported and skipped
 
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+PAGE_SUFFIXES = HTML_SUFFIXES | {".pdf"}  # what a folder is searched for; each file is read by its content
 
 
 @dataclass
@@ -40,12 +42,12 @@ class IngestReport:
         return len(self.meeting_ids)
 
 
-def html_files(paths: list[Path]) -> list[Path]:
-    """Expand files and folders into the HTML files they hold, in a stable order."""
+def page_files(paths: list[Path]) -> list[Path]:
+    """Expand files and folders into the HTML and PDF files they hold, in a stable order."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in HTML_SUFFIXES))
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in PAGE_SUFFIXES and p.is_file()))
         elif path.exists():
             found.append(path)
         else:
@@ -54,8 +56,8 @@ def html_files(paths: list[Path]) -> list[Path]:
 
 
 def _parse_stored(raw: RawStore, page: RawPage, hints: ParseHints) -> Meeting:
-    """Parse a stored page from its body, as fetched: its final url, declared charset and listing link."""
-    return parse_minutes(
+    """Parse a stored page (HTML or PDF) from its body, as fetched: its final url, declared charset and listing link."""
+    return parse_document(
         raw.body(page),
         page.final_url or page.url,
         charset=charset_from_content_type(page.content_type),
@@ -110,17 +112,19 @@ def parse_page(
 def ingest_paths(
     paths: list[Path], settings: Settings, progress: Callable[[int, int], None] | None = None
 ) -> IngestReport:
-    """Store local HTML files in the raw store and parse each into the record store, calling progress(done, total)."""
+    """Store local HTML and PDF files in the raw store and parse each into the record store, calling progress(done, total)."""
     raw = RawStore(settings.raw_dir)
     records = RecordStore(settings.records_dir)
     report = IngestReport()
     try:
-        files = html_files(paths)
+        files = page_files(paths)
         if progress:
             progress(0, len(files))
         for done, path in enumerate(files, 1):
             url = path.resolve().as_uri()
-            page, _changed = raw.put(url, path.read_bytes(), status=None, site="local")
+            body = path.read_bytes()
+            headers = {"content-type": "application/pdf"} if is_pdf(body) else None
+            page, _changed = raw.put(url, body, status=None, headers=headers, site="local")
             parse_page(raw, records, page, report)
             if progress:
                 progress(done, len(files))
