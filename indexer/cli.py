@@ -362,6 +362,12 @@ def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, 
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
+    for reading in result.parsed.readings:
+        click.echo(f'read as: {reading.describe()} (quote it to search the exact string: "{reading.text}")')
+    if result.rescue is not None:
+        click.echo(result.rescue.describe(result.total))
+        for suggestion in result.rescue.suggestions:
+            click.echo(f"try: {suggestion.query}  ({suggestion.why})")
     click.echo(_hits_line(result.total, len(result.hits), limit))
     for hit in result.hits:
         click.echo(f"{hit.date} {hit.committee} #{hit.seq} [{_who(hit.role, hit.speaker)}]")

@@ -152,7 +152,8 @@ def search():
         }
         for h in result.hits
     ]
-    return jsonify({**_page(result.total, len(records), req.offset + 1), "records": records})
+    extra = {key: value for key, value in result.to_json().items() if key in ("reading", "rescue")}
+    return jsonify({**_page(result.total, len(records), req.offset + 1), **extra, "records": records})
 
 
 @bp.route("/meetings")

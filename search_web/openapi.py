@@ -84,6 +84,44 @@ def _page_schema(record_ref: str) -> dict:
     }
 
 
+_READING = {
+    "type": "array",
+    "description": "Present when unquoted input typed as a phrase was read as content words, each of which "
+    "every hit holds (quote the input to search the exact string).",
+    "items": {
+        "type": "object",
+        "required": ["text", "words"],
+        "properties": {"text": {"type": "string"}, "words": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+_RESCUE = {
+    "type": "object",
+    "description": "Present when the query as typed found nothing: unfiltered counts what the filters alone "
+    "excluded; otherwise the records hold the best partial match, keeping the words in kept and leaving out "
+    "those in left_out; suggestions are other queries to try.",
+    "required": ["unfiltered", "kept", "left_out", "suggestions"],
+    "properties": {
+        "unfiltered": {"type": "integer"},
+        "kept": {"type": "array", "items": {"type": "string"}},
+        "left_out": {"type": "array", "items": {"type": "string"}},
+        "suggestions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["query", "why"],
+                "properties": {"query": {"type": "string"}, "why": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _search_schema() -> dict:
+    schema = _page_schema("#/components/schemas/Utterance")
+    schema["properties"] = {**schema["properties"], "reading": _READING, "rescue": _RESCUE}
+    return schema
+
+
 def _ok(schema: dict) -> dict:
     return {"description": "OK", "content": {"application/json": {"schema": schema}}}
 
@@ -106,7 +144,7 @@ def openapi_document(server_url: str) -> dict:
                     "summary": "Search utterances",
                     "operationId": "search",
                     "parameters": SEARCH_PARAMETERS,
-                    "responses": {"200": _ok(_page_schema("#/components/schemas/Utterance")), "400": _ERROR},
+                    "responses": {"200": _ok(_search_schema()), "400": _ERROR},
                 }
             },
             "/meetings": {

@@ -14,6 +14,7 @@ from indexer.search import context as turns
 from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.search.highlight import mark, match_spans
 from indexer.search.query import QueryError
+from indexer.search.rescue import TIPS
 from search_web import chart as trend_chart
 from search_web.facets import facet_items, page_links, query_url, toggle_url
 from search_web.params import ParamError, asked, search_request
@@ -105,8 +106,18 @@ def index():
     ]
     context["pages"] = page_links(args, page, total, page_size)
     context["expand_toggle"] = toggle_url(args, "expand", "0")
+    context["rescue_tips"] = TIPS
+    context["exact_link"] = _with(args, q=exact_query(req.q, result)) if result.parsed.readings else None
+    context["suggestions"] = [(s, _with(args, q=s.query)) for s in result.rescue.suggestions] if result.rescue else []
     context["view_links"] = {v: _with(args, view=None if v == "utterance" else v) for v in VIEWS}
     return render_template("search.html", **context)
+
+
+def exact_query(q: str, result) -> str:
+    """Return the query with each part that was read as words quoted, to search it as typed."""
+    for reading in result.parsed.readings:
+        q = q.replace(reading.text, f'"{reading.text}"', 1)
+    return q
 
 
 def _chart(req: SearchRequest, args: MultiDict) -> dict:

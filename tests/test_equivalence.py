@@ -68,13 +68,17 @@ QUERY_KINDS = {
     "nested groups": "((会議 OR 委員) (本日 OR 説明)) NOT (予算 OR 計画)",
     "negated filter": "会議 NOT role:委員長",
     "minus filter": "会議 -year:2023",
-    "no match": "存在しない語",
+    "no match": "qzxqv",
     "greeting": "ありがとう",
     "positive filter and word": "role:委員長 防災",
     "negation alone": "-防災",
     "not alone": "NOT 予算",
     "negation alone in a group": "会議 (NOT 本日)",
     "filter alone": "role:委員長",
+    "natural": "防災の計画",
+    "natural with a verb": "データセンターを説明します",
+    "natural and a minus": "会議の説明 -予算",
+    "natural or a word": "防災の訓練 OR 福祉",
 }
 # Needles for Oracle B on their own: compounds, words inside words, a word start, case and width folding.
 NEEDLES = [
@@ -227,6 +231,10 @@ def as_whoosh(q: wq.Query) -> wq.Query:
         translated = copy.copy(q)
         translated.subqueries = [as_whoosh(child) for child in q.subqueries]
         return translated
+    if type(q) is wq.AndMaybe:
+        translated = wq.AndMaybe(as_whoosh(q.a), as_whoosh(q.b))
+        translated.boost = q.boost
+        return translated
     assert type(q) in (wq.Term, wq.Every) or q is wq.NullQuery, f"no Whoosh equivalent written for {q!r}"
     return q
 
@@ -298,6 +306,8 @@ def scanned(corpus: Corpus, q: wq.Query) -> set[int]:
         return found.difference(*negative)
     if isinstance(q, wq.Not):
         return set(corpus.stored) - scanned(corpus, q.query)
+    if type(q) is wq.AndMaybe:
+        return scanned(corpus, q.a)  # the optional part only adds to the score
     raise AssertionError(f"the scan knows no {type(q).__name__}: {q!r}")
 
 

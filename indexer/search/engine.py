@@ -8,7 +8,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Collection, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,17 +19,19 @@ from whoosh.idsets import DocIdSet
 from indexer.index import whoosh_compat
 from indexer.index.generations import current_generation, open_best_generation
 from indexer.index.schema import NO_ROLE
-from indexer.search import evaluate, postings
+from indexer.search import evaluate, postings, topical
 from indexer.search.highlight import match_spans, snippet_around, tokens_from_vector
 from indexer.search.query import ParsedQuery, is_kanji, parse_query
+from indexer.search.rescue import Rescue, best_partial, suggestions
 from indexer.search.synonyms import Synonyms
-from indexer.text.normalize import normalize_name
+from indexer.text.normalize import fold_chars, normalize_name
 
 log = logging.getLogger(__name__)
 
 FACET_FIELDS = ("role", "committee", "year")
 SORTS = ("relevance", "date_desc", "date_asc")
 MAX_LIMIT = 100
+RERANK_WINDOW = 200  # leading matches weighed by topic; the rest keep their BM25 order below them
 
 
 @dataclass
@@ -96,10 +98,17 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
     parsed: ParsedQuery
     generation: str
+    rescue: Rescue | None = None  # set when every word together found nothing and fewer words are shown
 
     def to_json(self) -> dict:
-        """Return `{total, hits, facets}` as printed by `minutes search --json`."""
-        return {"total": self.total, "hits": [h.to_json() for h in self.hits], "facets": self.facets}
+        """Return `{total, hits, facets}` as printed by `minutes search --json`, with `reading` when the
+        query was read as content words and `rescue` when it found nothing as typed."""
+        out: dict[str, Any] = {"total": self.total, "hits": [h.to_json() for h in self.hits], "facets": self.facets}
+        if self.parsed.readings:
+            out["reading"] = [{"text": r.text, "words": list(r.words)} for r in self.parsed.readings]
+        if self.rescue is not None:
+            out["rescue"] = self.rescue.to_json()
+        return out
 
 
 class LRUCache:
@@ -346,9 +355,15 @@ class SearchIndex:
         return found
 
     def _ranked(
-        self, generation: Generation, request: SearchRequest, scored: dict[int, float], count: int | None
+        self,
+        generation: Generation,
+        request: SearchRequest,
+        scored: dict[int, float],
+        count: int | None,
+        parsed: ParsedQuery | None = None,
     ) -> list[int]:
-        """Return the first count document numbers (all for None) in the request's order."""
+        """Return the first count document numbers (all for None) in the request's order; by relevance,
+        the leading matches weighed by how much each is about the topic (see topical.py)."""
         count = len(scored) if count is None else count
         if request.sort in ("date_desc", "date_asc"):
             dates, seqs = generation.column("date"), generation.column("seq")
@@ -356,7 +371,34 @@ class SearchIndex:
                 return heapq.nlargest(count, scored, key=lambda d: (dates[d], -seqs[d], -d))
             # A meeting of unknown date ("") comes last in either order.
             return heapq.nsmallest(count, scored, key=lambda d: (not dates[d], dates[d], seqs[d], d))
-        return heapq.nsmallest(count, scored, key=lambda d: (-scored[d], d))
+        if parsed is None or not parsed.patterns:
+            return heapq.nsmallest(count, scored, key=lambda d: (-scored[d], d))
+        weights = self._weights(generation, parsed, scored)
+        plain = (topical.DISCUSSION, 1.0)
+
+        def key(d: int) -> tuple[int, float, int]:
+            tier, factor = weights.get(d, plain)
+            return tier, -scored[d] * factor, d
+
+        return heapq.nsmallest(count, scored, key=key)
+
+    def _weights(
+        self, generation: Generation, parsed: ParsedQuery, scored: dict[int, float]
+    ) -> dict[int, tuple[int, float]]:
+        """Return the topical (tier, factor) of the leading matches by score (the rest: discussion, 1)."""
+        leading = heapq.nsmallest(RERANK_WINDOW, scored, key=lambda d: (-scored[d], d))
+        searcher = generation.searcher()
+        needles = [needle for needle, _ in parsed.substrings if len(needle) >= 2]
+        weights = {}
+        for d in leading:
+            doc = searcher.stored_fields(d)
+            if doc.get("kind") == "meeting":
+                continue
+            text = doc.get("text") or ""
+            folded = fold_chars(text)[0] if needles else ""
+            mentions = max((folded.count(needle) for needle in needles), default=0)
+            weights[d] = topical.weight(text, doc.get("role"), mentions)
+        return weights
 
     def counts(self, request: SearchRequest, fields: tuple[str, ...]) -> Counter:
         """Count every match by the values of sortable fields (one field: values; several: tuples)."""
@@ -383,8 +425,34 @@ class SearchIndex:
             cached = generation.results.get(key)
             if cached is None:
                 cached = self._search(generation, request, parsed)
+                if cached.total == 0 and request.offset == 0:
+                    cached = self._rescued(generation, request, parsed, cached)
                 generation.results.put(key, cached)
         return cached
+
+    def _rescued(
+        self, generation: Generation, request: SearchRequest, parsed: ParsedQuery, empty: SearchResult
+    ) -> SearchResult:
+        """Return, for a search that found nothing, the best partial match (the most words kept) with
+        the words left out and suggestions; or the empty result with suggestions alone; or, when the
+        filters alone excluded every match, the empty result saying how many they excluded."""
+        if Filters.of(request, parsed) != NO_FILTERS:
+            unfiltered = SearchRequest(q=request.q, expand=request.expand, mode=request.mode)
+            excluded = len(self._matched(generation, unfiltered, replace(parsed, filters={}))[0])
+            if excluded:
+                return replace(empty, rescue=Rescue(unfiltered=excluded))
+        partial = best_partial(parsed, lambda p: len(self._matched(generation, request, p)[0]))
+        labels = [label for label, _ in parsed.parts]
+        words = labels or parsed.reading_words() or [request.q.strip()]
+        reader = generation.searcher().reader()
+        if partial is None:
+            offered = suggestions(reader, request.q, words, self.synonyms, set(words))
+            return replace(empty, rescue=Rescue([], labels, offered)) if offered or labels else empty
+        kept, partial_query = partial
+        left_out = [labels[i] for i in range(len(labels)) if i not in kept]
+        result = self._search(generation, request, partial_query)
+        offered = suggestions(reader, request.q, left_out, self.synonyms, set(words))
+        return replace(result, rescue=Rescue([labels[i] for i in kept], left_out, offered))
 
     def _search(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
         limit = max(1, min(request.limit, MAX_LIMIT))
@@ -396,7 +464,7 @@ class SearchIndex:
         }
         searcher = generation.searcher()
         if scored is not None:
-            page = self._ranked(generation, request, scored, offset + limit)[offset:]
+            page = self._ranked(generation, request, scored, offset + limit, parsed)[offset:]
             hits = [
                 _hit(searcher.stored_fields(d), scored[d], parsed, stored_tokens(searcher, d, parsed)) for d in page
             ]
@@ -422,7 +490,7 @@ class SearchIndex:
                 with self.matching(request, parsed, limit=limit) as (_, results, _parsed):
                     return [(hit["meeting_id"], hit["seq"]) for hit in results]
             meetings, seqs = generation.column("meeting_id"), generation.column("seq")
-            return [(meetings[d], seqs[d]) for d in self._ranked(generation, request, scored, limit)]
+            return [(meetings[d], seqs[d]) for d in self._ranked(generation, request, scored, limit, parsed)]
 
     def parse(self, request: SearchRequest) -> ParsedQuery:
         """Parse the request's query with this index's synonyms (treat the result as read-only: it is

@@ -121,6 +121,13 @@ def _evaluate(searcher: Searcher, q: wq.Query, only: Collection[int] | None = No
             for d, s in _evaluate(searcher, child, only).items():
                 total[d] = total.get(d, 0.0) + s
         return _boosted(total, boost)
+    if type(q) is wq.AndMaybe and boost == 1.0:
+        # The required part's matches, each plus the optional part's score where it matches too.
+        total = dict(_evaluate(searcher, q.a, only))
+        if total:
+            for d, s in _evaluate(searcher, q.b, total.keys()).items():
+                total[d] += s
+        return total
     if type(q) is wq.And:
         positive = [c for c in q.subqueries if not isinstance(c, wq.Not)]
         negative = [c for c in q.subqueries if isinstance(c, wq.Not)]
@@ -164,6 +171,8 @@ def _estimate(reader: IndexReader, q: wq.Query) -> int:
         return min(
             (_estimate(reader, c) for c in q.subqueries if not isinstance(c, wq.Not)), default=reader.doc_count_all()
         )
+    if type(q) is wq.AndMaybe:
+        return _estimate(reader, q.a)
     return reader.doc_count_all()
 
 

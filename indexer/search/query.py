@@ -52,6 +52,25 @@ class ParsedQuery:
     ignored_words: list[str] = field(default_factory=list)
     substrings: list[tuple[str, bool]] = field(default_factory=list)  # (folded text, must start a word)
     expansions: list[tuple[str, list[str]]] = field(default_factory=list)  # (word, synonyms added)
+    readings: list[Reading] = field(default_factory=list)  # unquoted input read as several content words
+    parts: list[tuple[str, wq.Query]] = field(default_factory=list)  # the top-level words ANDed, for rescue
+
+    def reading_words(self) -> list[str]:
+        """Return every content word the natural readings require (子ども, 貧困, 対策)."""
+        return [word for reading in self.readings for word in reading.words]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How unquoted input typed as a phrase (子どもの貧困対策) was read: the content words each utterance
+    must hold, and the input as typed, which ranks first where it occurs exactly."""
+
+    text: str
+    words: tuple[str, ...]
+
+    def describe(self) -> str:
+        """Say how the input was read, as the results page and the CLI print it."""
+        return "".join(f"「{word}」" for word in self.words) + "を含む発言"
 
 
 _WORD = re.compile(r'[^\s"()]+')
@@ -122,6 +141,87 @@ def substring_query(text: str, word_start: bool) -> wq.Query | None:
     return TermSequence(NGRAM_FIELD, terms, boost=boost, gram=2)
 
 
+# Words that carry no topic of their own when a query is read naturally: light and auxiliary verbs,
+# and nouns that only stand in for another (こと, ため). Data, not rules.
+LIGHT_WORDS = frozenset(
+    "する ある いる なる おる できる いう 思う れる られる せる させる ない こと もの ため よう ところ ほう "
+    "とき 等 など について における".split()
+)
+EXACT_BOOST = 2.0  # the input as typed, where it occurs, ranks above its words found apart
+
+
+def content_words(text: str) -> list[tuple[str, str]] | None:
+    """Read unquoted input as content words, or None when it is one word or one compound.
+
+    Janome splits the text; particles, auxiliaries and symbols are dropped, verbs and adjectives
+    kept by their base form, light verbs and placeholder nouns dropped. Adjacent nouns stay one word
+    where the split is no word boundary a reader would make: a one-character part (観光|客), katakana
+    after katakana (データ|センター), a proper noun and what follows it (豊洲|市場); otherwise
+    they are separate words (貧困|対策), as a person typing them with spaces would mean. Returns
+    (word, as typed) pairs: a verb's base form with its surface (見守る, 見守り).
+    """
+    if all("\u3040" <= ch <= "\u309f" or not ch.strip() for ch in text):
+        return None  # kana alone (まちづくり, ありがとう): Janome's split of it is no reading of words
+    tokens = analyze(text)
+    if len(tokens) < 2:
+        return None
+    phrase_like = any(b.pos != a.pos + 1 or b.start != a.end for a, b in zip(tokens, tokens[1:])) or any(
+        not t.part_of_speech.startswith(("名詞", "接頭詞")) for t in tokens
+    )
+    if not phrase_like:
+        return None  # a compound (データセンター, 待機児童) keeps today's matching: the exact string first
+    words: list[tuple[str, str]] = []
+    run: list = []  # adjacent noun tokens
+    for token in tokens:
+        pos = token.part_of_speech
+        if pos.startswith(("名詞", "接頭詞")) and not pos.startswith(("名詞,非自立", "名詞,代名詞")):
+            if run and _joined(run, token):
+                run.append(token)
+                continue
+            _flush(run, text, words)
+            run = [token]
+            continue
+        _flush(run, text, words)
+        run = []
+        if pos.startswith(("動詞,自立", "形容詞,自立")) and token.term not in LIGHT_WORDS and not _kana_scrap(token):
+            words.append((token.term, token.surface))
+    _flush(run, text, words)
+    unique = list({word: (word, typed) for word, typed in reversed(words)}.values())[::-1]
+    return unique if len(unique) >= 2 else None
+
+
+def _joined(run: list, token) -> bool:
+    """Tell whether a noun token continues the word its run has so far (see content_words)."""
+    previous = run[-1]
+    if token.pos != previous.pos + 1 or token.start != previous.end:
+        return False
+    if previous.part_of_speech.startswith("接頭詞") or ",接尾" in token.part_of_speech or len(token.surface) == 1:
+        return True
+    if run[-1].end - run[0].start == 1 or ",固有名詞" in previous.part_of_speech:
+        return True
+    return _katakana(previous.surface) and _katakana(token.surface)
+
+
+def _kana_scrap(token) -> bool:
+    """Tell a piece Janome cut out of a kana word it does not know (おおさんしょ|うい) from a word: an
+    unknown kana token, or a verb of two kana at most."""
+    if not all("\u3040" <= ch <= "\u309f" for ch in token.surface):
+        return False
+    return not token.known or (token.part_of_speech.startswith(("動詞", "形容詞")) and len(token.surface) <= 2)
+
+
+def _katakana(text: str) -> bool:
+    return all("\u30a0" <= ch <= "\u30ff" for ch in text)
+
+
+def _flush(run: list, text: str, words: list[tuple[str, str]]) -> None:
+    run = [token for token in run if not _kana_scrap(token)]
+    if run:
+        word = text[run[0].start : run[-1].end]
+        if word not in LIGHT_WORDS:
+            words.append((word, word))
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], synonyms: Synonyms, expand: bool, mode: str):
         self.tokens = tokens
@@ -134,6 +234,8 @@ class _Parser:
         self.expansions: list[tuple[str, list[str]]] = []
         self.filters: dict[str, list[str]] = {}
         self.ignored: list[str] = []
+        self.readings: list[Reading] = []
+        self.parts: list[tuple[str, wq.Query]] = []
 
     def peek(self):
         return self.tokens[self.index] if self.index < len(self.tokens) else (None, None)
@@ -153,7 +255,7 @@ class _Parser:
         positives: list[wq.Query] = []
         negatives: list[wq.Query] = []
         while True:
-            kind, _ = self.peek()
+            kind, value = self.peek()
             if kind is None or kind == ")":
                 break
             negate = False
@@ -162,10 +264,13 @@ class _Parser:
                 negate = True
                 if self.peek()[0] in (None, ")", "or"):
                     raise QueryError("NOT（または -）の後に除外する語を続けてください。")
+            start = self.index
             clause = self.parse_or(negated=negate)
             if clause is None:
                 continue
             (negatives if negate else positives).append(clause)
+            if top and not negate:
+                self._note_parts(clause, self.tokens[start : self.index])
         if not positives and not negatives:
             return None
         # And + Not rather than AndNot: whoosh3 3.54's AndNotMatcher let a document through
@@ -176,6 +281,16 @@ class _Parser:
         if not excluded and len(positives) == 1:
             return positives[0]
         return wq.And(positives + excluded)
+
+    def _note_parts(self, clause: wq.Query, tokens: list[tuple[str, str]]) -> None:
+        """Remember a top-level clause (each content word of a natural reading apart) for zero-hit rescue."""
+        if len(tokens) == 1 and self.readings and self.readings[-1].text == tokens[0][1]:
+            required = clause.a if isinstance(clause, wq.AndMaybe) else clause
+            words = self.readings[-1].words
+            subqueries = required.subqueries if isinstance(required, wq.And) else [required]
+            self.parts.extend(zip(words, subqueries))
+            return
+        self.parts.append((" ".join(value for _, value in tokens), clause))
 
     def parse_or(self, negated: bool) -> wq.Query | None:
         if self.peek()[0] == "or":
@@ -212,6 +327,10 @@ class _Parser:
                     self.filters.setdefault(fieldname, []).append(filter_value)
                     return None
                 return wq.Term(fieldname, filter_value)
+        if kind == "word" and not negated and self.mode == "final":
+            natural = self.natural_query(value)
+            if natural is not None:
+                return natural
         words = [value]
         if self.expand and kind == "word":
             alternatives = self.synonyms.alternatives(value)
@@ -227,6 +346,37 @@ class _Parser:
             self.ignored.append(value)
             return None
         return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+    def natural_query(self, value: str) -> wq.Query | None:
+        """Read unquoted input typed as a phrase: every content word must occur in the utterance; the input
+        as typed (particles and all) ranks first where it occurs, then its words in the typed order."""
+        text = normalize_text(value)
+        words = content_words(text)
+        if words is None:
+            return None
+        required = []
+        for word, typed in words:
+            options = list(dict.fromkeys([word, typed]))
+            if self.expand:
+                alternatives = self.synonyms.alternatives(word)
+                if alternatives:
+                    options += alternatives
+                    self.expansions.append((word, alternatives))
+            queries = [q for q in (self.word_query(w, highlight=True) for w in options) if q is not None]
+            if queries:
+                required.append(queries[0] if len(queries) == 1 else wq.Or(queries))
+        if not required:
+            return None
+        self.readings.append(Reading(value, tuple(word for word, _ in words)))
+        first_char = fold_chars(text)[0][:1] or " "
+        exact = substring_query(text, is_kanji(first_char) or first_char.isascii())
+        ordered = sequence_query(analyze(text))
+        bonus = [q for q in (exact, ordered) if q is not None]
+        for q in bonus:
+            q.boost = getattr(q, "boost", 1.0) * EXACT_BOOST  # type: ignore[attr-defined]
+        self.substrings.append((fold_chars(text.replace(" ", ""))[0], False))
+        query = required[0] if len(required) == 1 else wq.And(required)
+        return wq.AndMaybe(query, bonus[0] if len(bonus) == 1 else wq.Or(bonus))
 
     def word_query(self, value: str, highlight: bool, quoted: bool = False) -> wq.Query | None:
         """Build the query for one word or phrase in the parser's mode, noting what to highlight.
@@ -278,4 +428,13 @@ def parse_query(
         if parser.ignored and not parser.filters:
             raise QueryError("検索できる語がありません（助詞や記号だけでは検索できません）。")
         parsed = wq.Every()
-    return ParsedQuery(parsed, parser.patterns, parser.filters, parser.ignored, parser.substrings, parser.expansions)
+    return ParsedQuery(
+        parsed,
+        parser.patterns,
+        parser.filters,
+        parser.ignored,
+        parser.substrings,
+        parser.expansions,
+        parser.readings,
+        parser.parts,
+    )
