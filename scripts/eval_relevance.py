@@ -13,13 +13,25 @@ Oracles, per query kind:
 nDCG@10 uses graded relevance by rule, not by hand: 2 if the utterance holds the query two or more
 times, 1 if once, 0 otherwise (the oracle's own counts).
 
+Judged mode (--judged): graded judgments by a person (scripts/relevance_judgments.json: 0 not
+relevant, 1 partly, 2 about the topic) for natural queries typed without spaces (子どもの貧困対策)
+and their spaced keyword form (子ども 貧困 対策); nDCG@10 and success@10 (a grade-2 hit in the top
+10) for three configurations in one run:
+  natural  the engine, the natural string as typed
+  spaced   the engine, the spaced keyword form
+  bm25     Whoosh's own BM25F over the text field, the AND of the natural string's content words
+Unjudged results count as 0; how many of each configuration's top 10 are unjudged is printed, so a
+ranking change that surfaces unjudged utterances shows (--pool PATH writes them out for judging).
+
 Usage: python scripts/eval_relevance.py [--index DIR] [--limit N] [--json PATH]
+       python scripts/eval_relevance.py --judged [--index DIR] [--judgments PATH] [--pool PATH] [--json PATH]
 Without --index the corpora are indexed into a temporary folder first (several minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -27,11 +39,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from whoosh import query as wq  # noqa: E402
+from whoosh import scoring  # noqa: E402
+
 from indexer.index.build import build_index  # noqa: E402
+from indexer.index.generations import open_generation  # noqa: E402
 from indexer.index.schema import meeting_documents  # noqa: E402
 from indexer.parse.corpora import load_shared_corpora  # noqa: E402
 from indexer.search.engine import SearchIndex, SearchRequest  # noqa: E402
@@ -135,6 +152,151 @@ def ndcg_at_10(ranked: list, gains: dict) -> float:
     return dcg / idcg if idcg else 1.0
 
 
+JUDGMENTS_PATH = Path(__file__).with_name("relevance_judgments.json")
+JUDGED_CONFIGS = ("natural", "spaced", "bm25")
+TEXT_FIELD = "text"  # the Janome-analysed field of indexer/index/schema.py
+
+
+def doc_key(meeting_id: str, seq: int) -> str:
+    """The judgments' key of an utterance: its index doc_id (meeting id = sha1 of the meeting's url)."""
+    return f"{meeting_id}:{seq}"
+
+
+def content_terms(text: str) -> list[str]:
+    """The terms the index stores for text's content words (particles and auxiliaries dropped)."""
+    return list(dict.fromkeys(t.term for t in analyze(normalize_text(text))))
+
+
+def engine_ranking(engine: SearchIndex, text: str, depth: int, mode: str = "final") -> tuple[int, list[str]]:
+    """(total hits, keys of the first depth) for text searched through the engine as typed."""
+    try:
+        result = engine.search(SearchRequest(q=text, limit=depth, mode=mode, expand=mode == "final"))
+    except ValueError:  # QueryError: a query the engine refuses finds nothing
+        return 0, []
+    return result.total, [doc_key(hit.meeting_id, hit.seq) for hit in result.hits]
+
+
+def bm25_ranking(searcher, text: str, depth: int) -> tuple[int, list[str]]:
+    """(total hits, keys of the first depth) for Whoosh's BM25F over the AND of text's content words."""
+    terms = content_terms(text)
+    if not terms:
+        return 0, []
+    results = searcher.search(wq.And([wq.Term(TEXT_FIELD, t) for t in terms]), limit=depth)
+    return len(results), [doc_key(hit["meeting_id"], hit["seq"]) for hit in results]
+
+
+def judged_rankings(engine: SearchIndex, searcher, query: dict, depth: int) -> dict[str, tuple[int, list[str]]]:
+    """Every pooled ranking of one judged query: name → (total hits, keys of the first depth). bigram (the
+    spaced form in the bigram mode) and exact (the natural string quoted) only widen the pool."""
+    return {
+        "natural": engine_ranking(engine, query["natural"], depth),
+        "spaced": engine_ranking(engine, query["spaced"], depth),
+        "bm25": bm25_ranking(searcher, query["natural"], depth),
+        "bigram": engine_ranking(engine, query["spaced"], depth, mode="bigram"),
+        "exact": engine_ranking(engine, f'"{query["natural"]}"', depth),
+    }
+
+
+def success_at_10(ranked: list, gains: dict) -> float:
+    """1 if a grade-2 utterance is in the top 10, else 0."""
+    return 1.0 if any(gains.get(key, 0) >= 2 for key in ranked[:10]) else 0.0
+
+
+def stale_judgments(searcher, queries: list[dict]) -> list[str]:
+    """Judged keys whose utterance is gone from the index or whose text is no longer the one judged."""
+    stale = []
+    for query in queries:
+        for judgment in query["judgments"]:
+            doc = searcher.document(doc_id=judgment["key"])
+            digest = hashlib.sha1(doc.get("text", "").encode("utf-8")).hexdigest()[:16] if doc else None
+            if digest != judgment["text_sha1"]:
+                stale.append(f"{query['natural']} {judgment['key']}")
+    return stale
+
+
+def run_judged(args: argparse.Namespace, index_dir: Path) -> None:
+    """Score the engine (natural and spaced forms) and plain BM25 against the judgments; print the table."""
+    data = json.loads(Path(args.judgments).read_text(encoding="utf-8"))
+    queries = data["queries"]
+    engine = SearchIndex(index_dir, synonyms=Synonyms.load())
+    ix, _ = open_generation(index_dir)
+    searcher = ix.searcher(weighting=scoring.BM25F())
+    stale = stale_judgments(searcher, queries)
+    rows = []
+    pool_out = []
+    for query in queries:
+        gains = {j["key"]: j["grade"] for j in query["judgments"]}
+        rankings = judged_rankings(engine, searcher, query, max(10, args.depth))
+        row = {
+            "natural": query["natural"],
+            "spaced": query["spaced"],
+            "bm25_terms": content_terms(query["natural"]),
+            "judged": len(gains),
+            "relevant": sum(1 for g in gains.values() if g >= 2),
+            "configs": {},
+        }
+        for name in JUDGED_CONFIGS:
+            total, ranked = rankings[name]
+            row["configs"][name] = {
+                "hits": total,
+                "ndcg10": ndcg_at_10(ranked, gains),
+                "success10": success_at_10(ranked, gains),
+                "unjudged10": sum(1 for key in ranked[:10] if key not in gains),
+                "top10": ranked[:10],
+            }
+        rows.append(row)
+        missing: dict[str, list[str]] = {}
+        for name, (_, ranked) in rankings.items():
+            for key in ranked[: args.depth]:
+                if key not in gains:
+                    missing.setdefault(key, []).append(name)
+        for key, sources in missing.items():
+            doc = searcher.document(doc_id=key) or {}
+            pool_out.append({"natural": query["natural"], "key": key, "sources": sources, "text": doc.get("text", "")})
+    searcher.close()
+    ix.close()
+    engine.close()
+
+    def mean(config: str, metric: str) -> float:
+        values = [r["configs"][config][metric] for r in rows]
+        return sum(values) / len(values) if values else float("nan")
+
+    judged = sum(r["judged"] for r in rows)
+    print(f"{len(rows)} judged queries, {judged} judgments ({sum(r['relevant'] for r in rows)} of grade 2)")
+    if stale:
+        print(f"{len(stale)} judged utterances are gone or changed in this index (rebuilt from other corpora?):")
+        for line in stale[:10]:
+            print(f"  {line}")
+    print("\nper query: nDCG@10 / success@10 (hits) for natural | spaced | bm25")
+    for row in rows:
+        cells = [
+            f"{c['ndcg10']:.3f}/{c['success10']:.0f} ({c['hits']:>4})"
+            for c in (row["configs"][n] for n in JUDGED_CONFIGS)
+        ]
+        print(f"  {row['natural']:<14}\t" + "  ".join(cells))
+    summary: dict[str, dict[str, float]] = {}
+    print("\n| configuration | nDCG@10 | success@10 | queries with 0 hits | unjudged in top 10 |")
+    print("|---|---|---|---|---|")
+    for name in JUDGED_CONFIGS:
+        summary[name] = {
+            "ndcg10": mean(name, "ndcg10"),
+            "success10": mean(name, "success10"),
+            "zero_hit_queries": sum(1 for r in rows if r["configs"][name]["hits"] == 0),
+            "unjudged10": sum(r["configs"][name]["unjudged10"] for r in rows),
+        }
+        s = summary[name]
+        print(f"| {name} | {s['ndcg10']:.3f} | {s['success10']:.3f} | {s['zero_hit_queries']} | {s['unjudged10']} |")
+    spaced = summary["spaced"]["ndcg10"]
+    ratio = summary["natural"]["ndcg10"] / spaced if spaced else float("nan")
+    print(f"\nnatural / spaced nDCG@10: {ratio:.3f}")
+    if args.pool:
+        Path(args.pool).write_text(json.dumps(pool_out, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"{len(pool_out)} pooled utterances without a judgment (depth {args.depth}) written to {args.pool}")
+    if args.json_path:
+        payload = {"summary": summary, "natural_over_spaced_ndcg10": ratio, "stale": stale, "queries": rows}
+        Path(args.json_path).write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def main() -> None:
     """Run every query in every configuration and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -143,7 +305,14 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N meetings (smoke runs)")
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--kinds", nargs="+", help="only queries of these kinds (compound, phrase, word …)")
+    parser.add_argument("--judged", action="store_true", help="score against the judgments (see above)")
+    parser.add_argument("--judgments", default=str(JUDGMENTS_PATH), help="the judgments file (with --judged)")
+    parser.add_argument("--pool", help="with --judged: write pooled utterances that lack a judgment to this file")
+    parser.add_argument("--depth", type=int, default=10, help="with --judged: pool depth per ranking for --pool")
     args = parser.parse_args()
+    if args.judged and args.index:
+        run_judged(args, Path(args.index))  # the corpora are read only to build an index
+        return
     queries = [q for q in QUERIES if not args.kinds or q[1] in args.kinds]
 
     loaded = load_shared_corpora(Path(args.corpora))
@@ -158,6 +327,11 @@ def main() -> None:
         started = time.perf_counter()
         build_index(meetings, index_dir, procs=2)
         print(f"indexed {len(meetings)} meetings, {len(docs)} documents in {time.perf_counter() - started:.0f}s")
+    if args.judged:
+        run_judged(args, index_dir)
+        if temp:
+            temp.cleanup()
+        return
     synonyms = Synonyms.load()
     engine = SearchIndex(index_dir, synonyms=synonyms)
     oracle = Oracle(docs)
@@ -169,7 +343,7 @@ def main() -> None:
             # What the person asking wants: the word and its synonyms (quoted phrases are exact).
             needles += [fold(w) for w in synonyms.alternatives(bare)]
         truth = oracle.counts(needles, word_start=oracle_kind == "word")
-        row = {"query": query, "kind": kind, "relevant": len(truth), "configs": {}}
+        row: dict[str, Any] = {"query": query, "kind": kind, "relevant": len(truth), "configs": {}}
         for name, (mode, expand) in CONFIGS.items():
             started = time.perf_counter()
             ranked = engine.ranked_ids(SearchRequest(q=query, mode=mode, expand=expand))
@@ -204,7 +378,7 @@ def main() -> None:
     )
     print("| kind | queries | " + " | ".join(f"{c} R / P / nDCG@10" for c in CONFIGS) + " |")
     print("|---|---|" + "---|" * len(CONFIGS))
-    summary = {}
+    summary: dict[str, dict[str, dict[str, float]]] = {}
     for label, kind_filter in groups:
         cells = []
         for config in CONFIGS:

@@ -147,7 +147,7 @@ LIGHT_WORDS = frozenset(
     "する ある いる なる おる できる いう 思う れる られる せる させる ない こと もの ため よう ところ ほう "
     "とき 等 など について における".split()
 )
-EXACT_BOOST = 2.0  # the input as typed, where it occurs, ranks above its words found apart
+EXACT_BOOST = 0.5  # the input as typed, and its words in the typed order, add half again: first among equals
 
 
 def content_words(text: str) -> list[tuple[str, str]] | None:

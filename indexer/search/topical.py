@@ -22,7 +22,8 @@ _PROCEDURE = re.compile(
 _LIST_SEPARATORS = re.compile(r"[、・，,]")
 DISCUSSION, PASSING, PROCEDURAL = 0, 1, 2  # tiers, in rank order
 DWELLING = 1.15  # score factor for a speech that returns to the topic
-SHORT = 80  # characters: a procedural line is short
+SHORT = 80  # characters: anybody's procedural line is short
+CHAIR_LONG = 400  # characters: a chair's procedural turn (opening a sitting, reading out the agenda) runs longer
 
 
 def weight(text: str, role: str | None, mentions: int) -> tuple[int, float]:
@@ -31,6 +32,8 @@ def weight(text: str, role: str | None, mentions: int) -> tuple[int, float]:
     places any one query word or phrase matched)."""
     text = text.strip()
     if len(text) <= SHORT and (role in CHAIR_ROLES or _PROCEDURE.search(text)):
+        return PROCEDURAL, 1.0
+    if role in CHAIR_ROLES and len(text) <= CHAIR_LONG and _PROCEDURE.search(text):
         return PROCEDURAL, 1.0
     if mentions <= 1 and _listed(text):
         return PASSING, 1.0
