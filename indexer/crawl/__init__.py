@@ -1,5 +1,6 @@
 """Crawling: site profiles (profiles.py), polite HTTP (fetch.py), following listing pages into the
-raw store (crawler.py), and the NDL minutes API as a source (ndl.py).
+raw store (crawler.py), the NDL minutes API as a source (ndl.py), and hosted minutes systems, one module
+each (discussnet.py: DiscussNet's API → raw store → records).
 
 Imports: indexer.store, indexer.parse (charset, for links), indexer.text and the base modules;
 never Whoosh, index or search.

@@ -1,4 +1,5 @@
-"""Polite HTTP fetching: robots.txt, per-host delay, conditional GET, retries, redirects, size cap."""
+"""Polite HTTP fetching: robots.txt, per-host delay, conditional GET, retries, redirects, size cap; a GET, or
+the POST of a form for a hosted system's API."""
 
 from __future__ import annotations
 
@@ -92,10 +93,11 @@ class Fetcher:
                 self._sleep(remaining)
         self._last_request[host] = self._clock()
 
-    def _request(self, url: str, headers: dict) -> httpx.Response:
+    def _request(self, url: str, headers: dict, form: dict | None = None) -> httpx.Response:
         host = urlsplit(url).netloc
         self._wait_for_host(host)
-        with self._client.stream("GET", url, headers=headers) as response:
+        method = "GET" if form is None else "POST"
+        with self._client.stream(method, url, headers=headers, data=form) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
                 raise _TooLarge(f"{url}: Content-Length {declared} is over the {self.max_bytes}-byte cap")
@@ -106,7 +108,7 @@ class Fetcher:
                     raise _TooLarge(f"{url}: body is over the {self.max_bytes}-byte cap")
                 chunks.append(chunk)
             response._content = b"".join(chunks)
-            self.requests.append(("GET", url, response.status_code))
+            self.requests.append((method, url, response.status_code))
             return response
 
     def robots_allows(self, url: str) -> bool:
@@ -134,8 +136,11 @@ class Fetcher:
         parser.parse(response.content.decode("utf-8", errors="replace").splitlines())
         return parser
 
-    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """GET a page with conditional headers, retrying transient failures and following redirects."""
+    def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, form: dict | None = None
+    ) -> FetchResult:
+        """GET a page with conditional headers, retrying transient failures and following redirects; with
+        form, POST those fields instead (a hosted system's API), with the same politeness."""
         result = FetchResult(url=url, final_url=url)
         if not self.host_allowed(url):
             result.error = f"{url}: not on an allowed host"
@@ -147,7 +152,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _redirect in range(MAX_REDIRECTS + 1):
-            response = self._with_retries(current, headers, result)
+            response = self._with_retries(current, headers, result, form)
             if response is None:
                 return result
             if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
@@ -160,6 +165,8 @@ class Fetcher:
                     result.error = f"{url}: redirect target {target} is disallowed by robots.txt"
                     return result
                 current = target
+                if response.status_code not in (307, 308):
+                    form = None  # 301/302/303 turn a POST into a GET, as browsers do
                 continue
             result.final_url = current
             result.status = response.status_code
@@ -169,16 +176,18 @@ class Fetcher:
         result.error = f"{url}: more than {MAX_REDIRECTS} redirects"
         return result
 
-    def _with_retries(self, url: str, headers: dict, result: FetchResult) -> httpx.Response | None:
+    def _with_retries(
+        self, url: str, headers: dict, result: FetchResult, form: dict | None = None
+    ) -> httpx.Response | None:
         for attempt in range(self.retries + 1):
             result.attempts += 1
             try:
-                response = self._request(url, headers)
+                response = self._request(url, headers, form)
             except _TooLarge as error:
                 result.error = str(error)
                 return None
             except (httpx.TimeoutException, httpx.TransportError) as error:
-                self.requests.append(("GET", url, None))
+                self.requests.append(("GET" if form is None else "POST", url, None))
                 if attempt < self.retries:
                     self._sleep(self.backoff_seconds * 2**attempt)
                     continue

@@ -6,11 +6,24 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from indexer.parse.hints import HintError, ParseHints
 
 DEFAULT_CONFIG = "minutes.toml"
 DEFAULT_USER_AGENT = "minutes-crawler/1.0 (+https://github.com/minutes-search)"
+
+
+# Hosted minutes systems a profile can name as its kind, with the origin each is served from. Only
+# DiscussNet has an adapter yet (indexer/crawl/discussnet.py); the others are reserved names.
+HOSTED_ORIGINS = {
+    "discussnet": "https://ssp.kaigiroku.net",
+    "dbsearch": None,
+    "kensakusystem": "https://www.kensakusystem.jp",
+    "voices": None,
+}
+SUPPORTED_HOSTED = {"discussnet"}
+KINDS = {"html", "ndl", *HOSTED_ORIGINS}
 
 
 class ConfigError(ValueError):
@@ -19,7 +32,8 @@ class ConfigError(ValueError):
 
 @dataclass
 class SiteProfile:
-    """One [[site]] of minutes.toml; kind "html" crawls pages, kind "ndl" reads the NDL minutes API."""
+    """One [[site]] of minutes.toml; kind "html" crawls pages, kind "ndl" reads the NDL minutes API, a hosted
+    system's kind ("discussnet") reads that system for one body (tenant)."""
 
     name: str
     kind: str = "html"
@@ -39,11 +53,26 @@ class SiteProfile:
     api_url: str = "https://kokkai.ndl.go.jp/api/speech"
     query: dict = field(default_factory=dict)
     maximum_records: int = 100
+    # The city, town or assembly the minutes belong to (長崎市, 東京都議会), kept with every meeting.
+    body: str = ""
+    # Hosted systems (kind = "discussnet" ...): the system's origin (a local fake can stand in), the body's
+    # tenant on it, which years to cover (empty: every year the system lists), and how old a stored
+    # meeting may grow before it is fetched again to catch silent corrections.
+    base_url: str = ""
+    tenant: str = ""
+    years: list[int] = field(default_factory=list)
+    recheck_days: float = 90.0
+    # "who granted it, when": the operator's consent to fetch paths robots.txt disallows; every run logs it.
+    permission: str = ""
     # [site.parse]: corrections for pages inference reads wrongly (content_selector, label_regex,
     # role_words, date_from); see indexer.parse.hints.
     parse: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ConfigError(f"site {self.name}: unknown kind {self.kind!r}; known: {', '.join(sorted(KINDS))}")
+        if self.kind in HOSTED_ORIGINS:
+            self._check_hosted()
         try:
             self.hints = ParseHints.from_table(self.parse)
         except HintError as error:
@@ -53,6 +82,22 @@ class SiteProfile:
             self._minutes = [re.compile(p) for p in self.minutes_patterns]
         except re.error as error:
             raise ConfigError(f"site {self.name}: bad pattern: {error}") from error
+
+    def _check_hosted(self) -> None:
+        if self.kind not in SUPPORTED_HOSTED:
+            raise ConfigError(f"site {self.name}: kind {self.kind!r} has no adapter yet (supported: discussnet)")
+        if not self.tenant:
+            raise ConfigError(f"site {self.name}: kind {self.kind!r} needs tenant (the body's name on the system)")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.tenant):
+            raise ConfigError(f"site {self.name}: tenant {self.tenant!r} is not a plain path segment")
+        self.base_url = (self.base_url or HOSTED_ORIGINS[self.kind] or "").rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise ConfigError(f"site {self.name}: base_url must be an origin like https://ssp.kaigiroku.net")
+        if not all(isinstance(y, int) and 1868 <= y <= 2200 for y in self.years):
+            raise ConfigError(f"site {self.name}: years must be a list of years, e.g. [2024, 2025]")
+        if not self.allowed_hosts:
+            self.allowed_hosts = [parts.hostname]
 
     def is_listing(self, url: str) -> bool:
         """Tell whether a URL is a listing page to follow for links."""

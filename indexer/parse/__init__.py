@@ -5,7 +5,8 @@ times; roles.py splits speaker labels into role and name; conventions.py scores 
 page uses; labels.py finds the lines that open a speech; rosters.py tells attendance lists and names
 from speech; hints.py holds a site profile's corrections ([site.parse]); quality.py judges a parse;
 page.py puts a page together; pdf.py and pdf_layout.py lay a PDF's text layer out as a page; ndl.py
-and corpora.py read the NDL API's records and the shared JSON corpora.
+and corpora.py read the NDL API's records and the shared JSON corpora; discussnet.py reads DiscussNet's
+JSON answers.
 
 Imports: indexer.records, indexer.text; never Whoosh, store, crawl, index or search.
 """
