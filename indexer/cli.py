@@ -246,16 +246,20 @@ def parse(source: str, as_json: bool, explain: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--body", help="The city, town or assembly these minutes belong to (e.g. 長崎市).")
 @common_options
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], body: str | None) -> None:
     """Parse local HTML and PDF files, or the folders holding them, into the data directory.
 
-    Example: minutes ingest data/sample
+    Example: minutes ingest data/sample --body みどり市
     """
     with progress_line() as line:
         report = ingest_paths(
-            list(paths), settings_of(ctx), progress=lambda done, total: line.update("ingest", done, total, unit="pages")
+            list(paths),
+            settings_of(ctx),
+            progress=lambda done, total: line.update("ingest", done, total, unit="pages"),
+            body=(body or "").strip() or None,
         )
     for _url, reason in report.failed:
         click.echo(f"failed: {reason}", err=True)
@@ -323,6 +327,7 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.argument("query", default="")
 @click.option("--role", "roles", multiple=True, help="Only these speaker roles (repeatable).")
 @click.option("--committee", "committees", multiple=True, help="Only these committees (repeatable).")
+@click.option("--body", "bodies", multiple=True, help="Only these cities, towns or assemblies (repeatable).")
 @click.option("--speaker", help="Speaker name, or part of it.")
 @click.option("--from", "date_from", callback=_parse_date, help="Earliest date, YYYY-MM-DD.")
 @click.option("--until", "date_until", callback=_parse_date, help="Latest date, YYYY-MM-DD.")
@@ -332,7 +337,7 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--json", "as_json", is_flag=True, help="Print {total, hits, facets} as JSON.")
 @common_options
 @click.pass_context
-def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, limit, no_expand, as_json):
+def search(ctx, query, roles, committees, bodies, speaker, date_from, date_until, sort, limit, no_expand, as_json):
     """Search the index.
 
     Example: minutes search データセンター --role 委員 --json
@@ -345,6 +350,7 @@ def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, 
         q=query,
         roles=list(roles),
         committees=list(committees),
+        bodies=list(bodies),
         speaker=speaker,
         date_from=date_from,
         date_until=date_until,
@@ -370,7 +376,8 @@ def search(ctx, query, roles, committees, speaker, date_from, date_until, sort, 
             click.echo(f"try: {suggestion.query}  ({suggestion.why})")
     click.echo(_hits_line(result.total, len(result.hits), limit))
     for hit in result.hits:
-        click.echo(f"{hit.date} {hit.committee} #{hit.seq} [{_who(hit.role, hit.speaker)}]")
+        where = f"{hit.body} {hit.committee}" if hit.body else hit.committee
+        click.echo(f"{hit.date} {where} #{hit.seq} [{_who(hit.role, hit.speaker)}]")
         click.echo("    " + hit.snippet.replace("<mark>", "【").replace("</mark>", "】").replace("\n", " "))
 
 

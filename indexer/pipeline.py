@@ -125,6 +125,7 @@ def _crawl_api(
     if report.failed:
         return  # a partial answer must not look like meetings that lost speeches
     for meeting in meetings_from_speeches(speeches):
+        meeting.body = profile.body or meeting.body
         existed = records.get(meeting.id) is not None
         if records.save(meeting):
             summary.changed += existed
@@ -159,14 +160,16 @@ def parse_stored(
     site: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     hints: ParseHints = NO_HINTS,
+    body: str | None = None,
 ) -> None:
-    """Parse every stored minutes page that is new, changed, or parsed by an older parser or other hints."""
+    """Parse every stored minutes page that is new, changed, or parsed by an older parser, other hints or
+    under another body."""
     report = IngestReport()
-    pages = raw.needing_parse(parser_version(hints), site)
+    pages = raw.needing_parse(parser_version(hints, body), site)
     if progress and pages:
         progress(0, len(pages))
     for done, page in enumerate(pages, 1):
-        parse_page(raw, records, page, report, hints=hints)
+        parse_page(raw, records, page, report, hints=hints, body=body)
         if progress:
             progress(done, len(pages))
     summary.parsed += report.parsed
@@ -196,7 +199,7 @@ def crawl(
                 _crawl_discussnet(profile, raw, records, summary, progress, parse_progress, fetcher_options or {})
             else:
                 _crawl_html(profile, raw, records, summary, progress, fetcher_options or {})
-                parse_stored(raw, records, summary, profile.name, parse_progress, profile.hints)
+                parse_stored(raw, records, summary, profile.name, parse_progress, profile.hints, profile.body or None)
     finally:
         raw.close()
     summary.seconds = time.monotonic() - started

@@ -56,6 +56,9 @@ class Meeting:
     agenda: list[str] = field(default_factory=list)
     utterances: list[Utterance] = field(default_factory=list)
     quality: ParseQuality = field(default_factory=ParseQuality)
+    # The city, town or assembly whose minutes these are (長崎市, 東京都議会, 国会): from the site profile,
+    # `minutes ingest --body`, or the source; None when nobody said.
+    body: str | None = None
 
     def to_json(self) -> dict:
         """Return the public JSON shape of `minutes parse --json` (a contract: keys are fixed)."""

@@ -15,6 +15,7 @@ from search_web import create_app
 
 # data/sample/ in the source tree, shipped as the package search_web.sample (see pyproject.toml).
 SAMPLE_DIR = Path(str(resources.files("search_web.sample")))
+SAMPLE_BODY = "みどり市"  # the fictional city whose minutes data/sample/ holds
 
 
 @click.command()
@@ -59,7 +60,7 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     Example: minutes demo
     """
     settings = settings_of(ctx)
-    report = ingest_paths([SAMPLE_DIR], settings)
+    report = ingest_paths([SAMPLE_DIR], settings, body=SAMPLE_BODY)
     for _url, reason in report.failed:
         click.echo(f"failed: {reason}", err=True)
     built = build_index(RecordStore(settings.records_dir), settings.index_dir)

@@ -17,7 +17,19 @@ from search_web.views import citation, engine, unavailable
 
 bp = Blueprint("exports", __name__)
 
-FIELDS = ["meeting_id", "seq", "date", "committee", "title", "role", "speaker", "text", "permalink", "source_url"]
+FIELDS = [
+    "meeting_id",
+    "seq",
+    "date",
+    "body",
+    "committee",
+    "title",
+    "role",
+    "speaker",
+    "text",
+    "permalink",
+    "source_url",
+]
 
 
 def _request_from_args() -> SearchRequest:
@@ -40,6 +52,7 @@ def _rows(req: SearchRequest, cap: int):
                     "meeting_id": doc["meeting_id"],
                     "seq": doc["seq"],
                     "date": doc.get("date", ""),
+                    "body": doc.get("body", ""),
                     "committee": doc.get("committee", ""),
                     "title": doc.get("title", ""),
                     "role": doc.get("role") or "",
@@ -139,6 +152,7 @@ def feed():
             "meeting_id": hit.meeting_id,
             "seq": hit.seq,
             "committee": hit.committee,
+            "body": hit.body,
             "date": hit.date,
             "role": hit.role,
             "speaker": hit.speaker,

@@ -21,6 +21,7 @@ SEARCH_PARAMETERS = [
     ),
     _param("speaker", "Part of the speaker's name (variant kanji folded).", {"type": "string"}, "山田"),
     _param("nameOfMeeting", "Part of the committee or meeting name.", {"type": "string"}, "委員会"),
+    _param("body", "City, town or assembly (repeatable): 長崎市, 東京都議会, 国会 …", {"type": "string"}, "みどり市"),
     _param("from", "Earliest meeting date (not after until).", {"type": "string", "format": "date"}, "2015-01-01"),
     _param("until", "Latest meeting date.", {"type": "string", "format": "date"}, "2024-12-31"),
     _param("speakerRole", "Speaker role (repeatable): 委員, 委員長, 事務局, 部長 …", {"type": "string"}, "委員"),
@@ -49,8 +50,7 @@ SEARCH_PARAMETERS = [
 ]
 SPEAKER_PARAMETERS = [
     _param("name", "Part of the speaker's name.", {"type": "string"}, "山"),
-    SEARCH_PARAMETERS[6],
-    SEARCH_PARAMETERS[7],
+    *(p for p in SEARCH_PARAMETERS if p["name"] in ("startRecord", "maximumRecords")),
 ]
 
 _ERROR = {
@@ -234,6 +234,7 @@ def openapi_document(server_url: str) -> dict:
                         "seq": {"type": "integer"},
                         "meeting": {"type": "string"},
                         "committee": {"type": "string"},
+                        "body": {"type": "string", "description": "City, town or assembly; empty when unknown."},
                         "date": {"type": "string"},
                         "speaker": nullable,
                         "role": nullable,
@@ -250,6 +251,7 @@ def openapi_document(server_url: str) -> dict:
                         "meeting_id": {"type": "string"},
                         "meeting": {"type": "string"},
                         "committee": {"type": "string"},
+                        "body": {"type": "string"},
                         "date": {"type": "string"},
                         "numberOfHits": {"type": "integer"},
                         "permalink": {"type": "string"},

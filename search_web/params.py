@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.search.engine import SORTS, SearchRequest
 
-SEARCH_PARAMS = ("q", "role", "committee", "year", "month", "speaker", "from", "until")
+SEARCH_PARAMS = ("q", "body", "role", "committee", "year", "month", "speaker", "from", "until")
 
 
 class ParamError(ValueError):
@@ -35,6 +35,7 @@ def search_request(args: MultiDict, *, offset: int = 0, limit: int = 20) -> Sear
         q=args.get("q", ""),
         roles=args.getlist("role"),
         committees=args.getlist("committee"),
+        bodies=args.getlist("body"),
         years=args.getlist("year"),
         months=args.getlist("month"),
         speaker=args.get("speaker") or None,

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from indexer.index.generations import IndexUnavailable
 from indexer.search import aggregates
 from indexer.search import context as turns
+from indexer.search.aggregates import SPLITS
 from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.search.highlight import mark, match_spans
 from indexer.search.query import QueryError
@@ -21,7 +22,7 @@ from search_web.params import ParamError, asked, search_request
 
 bp = Blueprint("search", __name__)
 
-FACET_LABELS = {"committee": "会議", "role": "発言者の役職", "year": "年"}
+FACET_LABELS = {"body": "自治体・議会", "committee": "会議", "role": "発言者の役職", "year": "年"}
 VIEWS = ("utterance", "meeting", "kwic")
 
 
@@ -102,7 +103,7 @@ def index():
     context["result"] = result
     context["facets"] = [
         (name, FACET_LABELS[name], facet_items(args, name, result.facets[name]))
-        for name in ("committee", "role", "year")
+        for name in ("body", "committee", "role", "year")
     ]
     context["pages"] = page_links(args, page, total, page_size)
     context["expand_toggle"] = toggle_url(args, "expand", "0")
@@ -122,7 +123,7 @@ def exact_query(q: str, result) -> str:
 
 def _chart(req: SearchRequest, args: MultiDict) -> dict:
     period = "month" if args.get("period") == "month" else "year"
-    split = args.get("split") if args.get("split") in ("committee", "role") else None
+    split = args.get("split") if args.get("split") in SPLITS else None
     data = trend_chart.complete(aggregates.trend(engine(), req, period=period, split=split))
 
     def link_for(when: str) -> str:
@@ -142,6 +143,7 @@ def _chart(req: SearchRequest, args: MultiDict) -> dict:
             "month": _with(args, period="month"),
             "none": _with(args, split=None),
             "committee": _with(args, split="committee"),
+            "body": _with(args, split="body"),
             "role": _with(args, split="role"),
         },
     }
@@ -179,9 +181,8 @@ def citation(doc: dict) -> str:
     """Return a one-line citation of an utterance: committee, date, speaker, title, permalink."""
     who = "".join(p for p in (doc.get("role"), f"（{doc['speaker']}）" if doc.get("speaker") else "") if p)
     link = url_for("search.meeting", meeting_id=doc["meeting_id"], _external=True) + f"#u{doc['seq']}"
-    return (
-        f"{doc.get('committee', '')} {doc.get('date') or UNKNOWN_DATE} {who or '記録'}「{doc.get('title', '')}」 {link}"
-    )
+    where = " ".join(p for p in (doc.get("body"), doc.get("committee")) if p)
+    return f"{where} {doc.get('date') or UNKNOWN_DATE} {who or '記録'}「{doc.get('title', '')}」 {link}"
 
 
 @bp.route("/m/<meeting_id>")
@@ -273,6 +274,16 @@ def meetings():
     except IndexUnavailable as error:
         return unavailable(error)
     return render_template("meetings.html", meetings=listed)
+
+
+@bp.route("/bodies")
+def bodies():
+    """List the cities, towns and assemblies whose minutes are searchable, with their meeting counts."""
+    try:
+        listed = aggregates.bodies(engine())
+    except IndexUnavailable as error:
+        return unavailable(error)
+    return render_template("bodies.html", bodies=listed)
 
 
 @bp.route("/sitemap.xml")

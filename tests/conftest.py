@@ -36,7 +36,7 @@ def sample_generator():
 def sample_settings(tmp_path_factory) -> Settings:
     """A data directory holding the ingested and indexed sample (built once per test run)."""
     settings = Settings(tmp_path_factory.mktemp("sample-data"))
-    report = ingest_paths([SAMPLE_DIR], settings)
+    report = ingest_paths([SAMPLE_DIR], settings, body="みどり市")
     assert not report.failed, report.failed
     build_index(RecordStore(settings.records_dir), settings.index_dir)
     return settings

@@ -90,13 +90,14 @@ def test_index_then_search_json(runner, tmp_path):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert set(payload) == {"total", "hits", "facets"}
-    assert set(payload["facets"]) == {"role", "committee", "year"}
+    assert set(payload["facets"]) == {"body", "role", "committee", "year"}
     assert len(payload["hits"]) == 3 and payload["total"] > 3
     assert set(payload["hits"][0]) == {
         "meeting_id",
         "seq",
         "role",
         "speaker",
+        "body",
         "committee",
         "date",
         "title",

@@ -110,6 +110,7 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_answer
     raw.close()
     meetings = {m.url: m for m in RecordStore(settings.records_dir)}
     assert len(meetings) == 4 and summary.meetings_changed == 4
+    assert {m.body for m in meetings.values()} == {"桜ヶ丘市議会"}  # the profile's body, on every meeting
     june = meetings[f"{fake.base}/tenant/{TENANT}/MinuteView.html?council_id=31&schedule_id=2"]
     assert june.date == date(2025, 6, 17) and june.committee == "本会議"
     assert june.title == "令和 7年 6月 定例会(第2回) 06月17日-02号"

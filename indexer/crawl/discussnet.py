@@ -286,10 +286,12 @@ def _form_of(key: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(urlsplit(key).query).items()}
 
 
-def _context_version(council: Council, schedule: Schedule) -> str:
-    """Return the parser version stored beside a parsed answer: the parser's, and its listing context's,
-    so a renamed council or a changed schedule entry re-parses the sitting."""
-    context = f"{council.council_id}|{council.name}|{council.year}|{'/'.join(council.types)}|{schedule.fingerprint()}"
+def _context_version(council: Council, schedule: Schedule, body: str = "") -> str:
+    """Return the parser version stored beside a parsed answer: the parser's, and its listing context's and
+    body's, so a renamed council, a changed schedule entry or a renamed body re-parses the sitting."""
+    context = (
+        f"{council.council_id}|{council.name}|{council.year}|{'/'.join(council.types)}|{schedule.fingerprint()}|{body}"
+    )
     return f"{PARSER_VERSION}+{hashlib.sha256(context.encode('utf-8')).hexdigest()[:10]}"
 
 
@@ -326,7 +328,7 @@ def parse_stored(
         council_id, schedule_id = form.get("council_id", ""), form.get("schedule_id", "")
         council = councils.get(council_id) or Council(council_id, "", None)
         schedule = schedules.get((council_id, schedule_id)) or Schedule(schedule_id, "")
-        version = _context_version(council, schedule)
+        version = _context_version(council, schedule, profile.body)
         if page.parse_status == "pending" or page.parser_version != version:
             pending.append((page, council, schedule, version))
     if progress and pending:
@@ -363,8 +365,7 @@ def _parse_one(
         report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
         log.exception("parser crashed on %s", page.url)
         return
-    # profile.body (the city or assembly) belongs on the meeting here, before it is saved, once the
-    # Meeting record has a `body` field (issue 15, item 3).
+    meeting.body = profile.body or None
     changed = records.save(meeting)
     raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
     if meeting.quality.status != "ok":

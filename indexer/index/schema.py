@@ -20,7 +20,7 @@ from indexer.index.analyzers import bigram_analyzer, japanese_analyzer
 from indexer.index.whoosh_compat import INT_SIZE, pack_uint
 from indexer.records import Meeting
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 NO_ROLE = ""  # stored for narrative text, which has no speaker
 
 
@@ -65,6 +65,7 @@ def make_schema() -> Schema:
         speaker=ID(stored=True, sortable=True),
         label=STORED(),
         committee=ID(stored=True, sortable=True),
+        body=ID(stored=True, sortable=True),  # the city, town or assembly (長崎市, 東京都議会, 国会)
         date=ID(stored=True, sortable=True),
         year=ID(stored=True, sortable=True),
         month=ID(stored=True, sortable=True),
@@ -80,6 +81,7 @@ def meeting_documents(meeting: Meeting) -> Iterable[dict]:
     common = {
         "meeting_id": meeting.id,
         "committee": meeting.committee or "",
+        "body": meeting.body or "",
         "date": meeting.date.isoformat() if meeting.date else "",
         "year": str(meeting.date.year) if meeting.date else "",
         "month": meeting.date.strftime("%Y-%m") if meeting.date else "",

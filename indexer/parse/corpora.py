@@ -14,6 +14,8 @@ from indexer.parse.roles import parse_label, resolve_full_names
 from indexer.records import Meeting, Utterance, meeting_id_for
 from indexer.text.normalize import normalize_text
 
+TOKYO_ASSEMBLY = "東京都議会"
+
 
 def load_tokyo(path: Path) -> Iterator[Meeting]:
     """Yield meetings from one NTCIR PoliInfo Tokyo Assembly file (Speaker "null" is the header)."""
@@ -56,6 +58,7 @@ def load_tokyo(path: Path) -> Iterator[Meeting]:
             date=date(year, month, day),
             start_time=start,
             utterances=utterances,
+            body=TOKYO_ASSEMBLY,
         )
 
 

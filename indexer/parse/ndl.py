@@ -9,6 +9,8 @@ from indexer.parse.roles import ROLES, canonical_role, parse_label, split_speech
 from indexer.records import Meeting, Utterance, meeting_id_for
 from indexer.text.normalize import normalize_text
 
+NATIONAL_DIET = "国会"  # the body of every NDL record
+
 
 def meetings_from_speeches(records: list[dict]) -> list[Meeting]:
     """Group speech records into meetings by issueID; speechOrder 0 is the header, not a speech."""
@@ -47,6 +49,7 @@ def meetings_from_speeches(records: list[dict]) -> list[Meeting]:
                 meeting_name=f"{house}{name}",
                 date=date.fromisoformat(first["date"]),
                 utterances=utterances,
+                body=NATIONAL_DIET,
             )
         )
     return meetings

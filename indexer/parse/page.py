@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import signal
@@ -35,9 +36,13 @@ log = logging.getLogger(__name__)
 PARSER_VERSION = "5"
 
 
-def parser_version(hints: ParseHints = NO_HINTS) -> str:
-    """Return the version stored beside a parsed page: the parser's, and its site's hints when it has any."""
-    return PARSER_VERSION if hints == NO_HINTS else f"{PARSER_VERSION}+{hints.version()}"
+def parser_version(hints: ParseHints = NO_HINTS, body: str | None = None) -> str:
+    """Return the version stored beside a parsed page: the parser's, its site's hints when it has any, and
+    the body its meetings are filed under (so renaming it re-parses them)."""
+    version = PARSER_VERSION if hints == NO_HINTS else f"{PARSER_VERSION}+{hints.version()}"
+    if body:
+        version += "+body:" + hashlib.sha1(body.encode("utf-8")).hexdigest()[:8]
+    return version
 
 
 MAX_PAGE_BYTES = 30_000_000  # larger "pages" are refused with a clear error, never parsed

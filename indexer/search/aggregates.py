@@ -11,6 +11,8 @@ from whoosh import sorting
 from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.text.normalize import normalize_name
 
+SPLITS = ("committee", "role", "body")  # what a trend can be split by
+
 
 @dataclass
 class MeetingGroup:
@@ -19,6 +21,7 @@ class MeetingGroup:
     meeting_id: str
     title: str
     committee: str
+    body: str
     date: str
     url: str
     hits: int
@@ -43,6 +46,7 @@ def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int
                 mid,
                 header.get("title", ""),
                 header.get("committee", ""),
+                header.get("body", ""),
                 header.get("date", ""),
                 header.get("url", ""),
                 counts[mid],
@@ -56,9 +60,9 @@ def trend(
     engine: SearchIndex, request: SearchRequest, period: str = "year", split: str | None = None
 ) -> dict[str, Counter]:
     """Return {period: Counter({series: hits})} over every match; series is "" unless split by
-    "committee" or "role"."""
+    "committee", "role" or "body"."""
     field = "month" if period == "month" else "year"
-    fields = (field, split) if split in ("committee", "role") else (field,)
+    fields = (field, split) if split in SPLITS else (field,)
     series: dict[str, Counter] = defaultdict(Counter)
     for key, count in engine.counts(request, fields).items():
         when, name = key if isinstance(key, tuple) else (key, "")
@@ -95,6 +99,17 @@ def speakers(engine: SearchIndex, contains: str = "") -> list[tuple[str, int]]:
             (term.decode("utf-8"), searcher.doc_frequency("speaker", term)) for term in searcher.lexicon("speaker")
         ]
     return sorted(((n, c) for n, c in counts if n and wanted in normalize_name(n)), key=lambda x: (-x[1], x[0]))
+
+
+def bodies(engine: SearchIndex) -> list[tuple[str, int]]:
+    """Return (body, meeting count) for every city, town or assembly in the index, most meetings first
+    (meetings filed under no body are counted under "")."""
+    return sorted(_meeting_counts(engine).items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _meeting_counts(engine: SearchIndex) -> Counter:
+    with engine.searcher() as searcher:
+        return Counter(searcher.stored_fields(d).get("body", "") for d in searcher.document_numbers(kind="meeting"))
 
 
 def all_meetings(engine: SearchIndex) -> list[dict]:

@@ -28,7 +28,7 @@ from indexer.text.normalize import fold_chars, normalize_name
 
 log = logging.getLogger(__name__)
 
-FACET_FIELDS = ("role", "committee", "year")
+FACET_FIELDS = ("body", "role", "committee", "year")
 SORTS = ("relevance", "date_desc", "date_asc")
 MAX_LIMIT = 100
 RERANK_WINDOW = 200  # leading matches weighed by topic; the rest keep their BM25 order below them
@@ -41,6 +41,7 @@ class SearchRequest:
     q: str = ""
     roles: list[str] = field(default_factory=list)
     committees: list[str] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)  # cities, towns, assemblies
     years: list[str] = field(default_factory=list)
     months: list[str] = field(default_factory=list)  # "YYYY-MM"
     committee_like: str | None = None  # part of a committee name (the NDL API's nameOfMeeting)
@@ -69,6 +70,7 @@ class Hit:
     title: str
     url: str
     text: str
+    body: str
     snippet: str
     score: float | None
     spans: list[tuple[int, int]] = field(default_factory=list, repr=False)  # where text matches
@@ -81,6 +83,7 @@ class Hit:
             "role": self.role,
             "speaker": self.speaker,
             "committee": self.committee,
+            "body": self.body,
             "date": self.date,
             "title": self.title,
             "url": self.url,
@@ -537,6 +540,7 @@ class Filters:
 
     roles: tuple[str, ...] = ()
     committees: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     months: tuple[str, ...] = ()
     speakers: tuple[str, ...] = ()  # parts of names
@@ -551,6 +555,7 @@ class Filters:
         return cls(
             roles=(*request.roles, *inside.get("role", [])),
             committees=(*request.committees, *inside.get("committee", [])),
+            bodies=(*request.bodies, *inside.get("body", [])),
             years=(*request.years, *inside.get("year", [])),
             months=tuple(request.months),
             speakers=(*([request.speaker] if request.speaker else []), *inside.get("speaker", [])),
@@ -566,6 +571,7 @@ class Filters:
             for fieldname, values in (
                 ("role", self.roles),
                 ("committee", self.committees),
+                ("body", self.bodies),
                 ("year", self.years),
                 ("month", self.months),
             )
@@ -648,6 +654,7 @@ def _hit(doc, score, parsed: ParsedQuery, tokens=None) -> Hit:
         speaker=doc.get("speaker") or None,
         label=doc.get("label"),
         committee=doc.get("committee", ""),
+        body=doc.get("body", ""),
         date=doc.get("date", ""),
         title=doc.get("title", ""),
         url=doc.get("url", ""),

@@ -30,10 +30,13 @@ FILTER_FIELDS = {
     "role": "role",
     "speaker": "speaker",
     "committee": "committee",
+    "body": "body",
     "year": "year",
     "役職": "role",
     "発言者": "speaker",
     "会議": "committee",
+    "自治体": "body",
+    "団体": "body",
     "年": "year",
 }
 

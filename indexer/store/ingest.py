@@ -73,13 +73,15 @@ def parse_page(
     report: IngestReport,
     seconds: float = PARSE_SECONDS,
     hints: ParseHints = NO_HINTS,
+    body: str | None = None,
 ) -> None:
     """Parse one stored page into the record store, recording the outcome in the manifest; hints are
-    its site profile's corrections."""
-    version = parser_version(hints)
+    its site profile's corrections, body the city or assembly its meeting is filed under."""
+    version = parser_version(hints, body)
     try:
         with time_limit(seconds, page.url):
             meeting = _parse_stored(raw, page, hints)
+            meeting.body = body or None
     except NotMinutesError as error:
         raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=version)
         report.failed.append((page.url, str(error)))
@@ -110,7 +112,10 @@ def parse_page(
 
 
 def ingest_paths(
-    paths: list[Path], settings: Settings, progress: Callable[[int, int], None] | None = None
+    paths: list[Path],
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+    body: str | None = None,
 ) -> IngestReport:
     """Store local HTML and PDF files in the raw store and parse each into the record store, calling progress(done, total)."""
     raw = RawStore(settings.raw_dir)
@@ -122,10 +127,10 @@ def ingest_paths(
             progress(0, len(files))
         for done, path in enumerate(files, 1):
             url = path.resolve().as_uri()
-            body = path.read_bytes()
-            headers = {"content-type": "application/pdf"} if is_pdf(body) else None
-            page, _changed = raw.put(url, body, status=None, headers=headers, site="local")
-            parse_page(raw, records, page, report)
+            content = path.read_bytes()
+            headers = {"content-type": "application/pdf"} if is_pdf(content) else None
+            page, _changed = raw.put(url, content, status=None, headers=headers, site="local")
+            parse_page(raw, records, page, report, body=body)
             if progress:
                 progress(done, len(files))
     finally:
