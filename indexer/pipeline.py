@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from indexer.crawl import discussnet
+from indexer.crawl import hosted
 from indexer.crawl.crawler import CrawlReport, crawl_site, fetcher_for
 from indexer.crawl.ndl import fetch_speeches
 from indexer.crawl.profiles import SiteProfile
@@ -132,7 +132,7 @@ def _crawl_api(
             summary.new += not existed
 
 
-def _crawl_discussnet(
+def _crawl_hosted(
     profile: SiteProfile,
     raw: RawStore,
     records: RecordStore,
@@ -143,11 +143,11 @@ def _crawl_discussnet(
 ) -> None:
     fetcher = fetcher_for(profile, **fetcher_options)
     try:
-        report = discussnet.crawl_tenant(profile, raw, fetcher, progress)
+        report = hosted.ADAPTERS[profile.kind].crawl_tenant(profile, raw, fetcher, progress)
     finally:
         fetcher.close()
     summary.add_crawl(report)
-    parsed = discussnet.parse_stored(profile, raw, records, parse_progress)
+    parsed = hosted.ADAPTERS[profile.kind].parse_stored(profile, raw, records, parse_progress)
     summary.parsed += parsed.parsed
     summary.failed += parsed.failed
     summary.suspect += parsed.suspect
@@ -195,8 +195,8 @@ def crawl(
             log.info("crawling %s (%s)", profile.name, profile.kind)
             if profile.kind == "ndl":
                 _crawl_api(profile, raw, records, summary, fetcher_options or {})
-            elif profile.kind == "discussnet":
-                _crawl_discussnet(profile, raw, records, summary, progress, parse_progress, fetcher_options or {})
+            elif profile.kind in hosted.ADAPTERS:
+                _crawl_hosted(profile, raw, records, summary, progress, parse_progress, fetcher_options or {})
             else:
                 _crawl_html(profile, raw, records, summary, progress, fetcher_options or {})
                 parse_stored(raw, records, summary, profile.name, parse_progress, profile.hints, profile.body or None)
