@@ -19,6 +19,7 @@ import click
 
 from indexer.index.build import build_index
 from indexer.index.generations import IndexUnavailable
+from indexer.index.kept import AnalysisStore
 from indexer.parse.page import ParseError, parse_minutes
 from indexer.parse.page import explain as explain_page
 from indexer.parse.pdf import readable_page
@@ -293,15 +294,25 @@ def index(ctx: click.Context, procs: int | None, keep: int) -> None:
     records = RecordStore(settings.records_dir)
     if not len(records):
         raise click.ClickException(f"no parsed records in {settings.records_dir}: run `minutes ingest` first")
-    with progress_line() as line:
-        report = build_index(
-            records, settings.index_dir, procs=procs or cores(), keep=keep, progress=_index_progress(line)
-        )
+    analysis = AnalysisStore(settings.analysis_dir)
+    try:
+        with progress_line() as line:
+            report = build_index(
+                records,
+                settings.index_dir,
+                procs=procs or cores(),
+                keep=keep,
+                progress=_index_progress(line),
+                analysis=analysis,
+            )
+    finally:
+        analysis.close()
     rate = report.characters / report.seconds if report.seconds else 0
+    kept = analysis.hits / ((analysis.hits + analysis.misses) or 1)
     click.echo(
         f"indexed {report.meetings} meetings, {report.documents - report.meetings} utterances, "
         f"{report.characters} characters in {report.seconds:.1f}s ({rate:,.0f} chars/s) "
-        f"→ {report.generation}"
+        f"→ {report.generation}; {kept:.0%} of texts from kept analysis"
     )
 
 

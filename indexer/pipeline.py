@@ -15,6 +15,7 @@ from indexer.crawl.crawler import CrawlReport, crawl_site, fetcher_for
 from indexer.crawl.ndl import fetch_speeches
 from indexer.crawl.profiles import SiteProfile
 from indexer.index.build import BuildProgress, sync_index
+from indexer.index.kept import AnalysisStore
 from indexer.parse.hints import NO_HINTS, ParseHints
 from indexer.parse.ndl import meetings_from_speeches
 from indexer.parse.page import parser_version
@@ -221,7 +222,17 @@ def reindex(
     summary = crawl(
         settings, profiles, progress=progress, fetcher_options=fetcher_options, parse_progress=parse_progress
     )
-    built = sync_index(RecordStore(settings.records_dir), settings.index_dir, keep=keep, progress=index_progress)
+    analysis = AnalysisStore(settings.analysis_dir)
+    try:
+        built = sync_index(
+            RecordStore(settings.records_dir),
+            settings.index_dir,
+            keep=keep,
+            progress=index_progress,
+            analysis=analysis,
+        )
+    finally:
+        analysis.close()
     summary.generation = built.generation
     if not built.skipped:
         summary.meetings_changed = built.updated

@@ -34,6 +34,11 @@ class Settings:
         return self.data_dir / "index"
 
     @property
+    def analysis_dir(self) -> Path:
+        """Kept analysis (each text's Janome words), so rebuilds skip Janome."""
+        return self.data_dir / "analysis"
+
+    @property
     def synonyms_path(self) -> Path | None:
         """The data directory's own synonyms.txt, or None when it has none (the bundled file applies)."""
         own = self.data_dir / "synonyms.txt"

@@ -11,6 +11,7 @@ from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
+from indexer.index.kept import KeptText, spool_words
 from indexer.text.analysis import analyze, bigrams
 
 
@@ -53,9 +54,15 @@ class _ItemTokenizer(Tokenizer):
 
 
 class JapaneseTokenizer(_ItemTokenizer):
-    """Janome words as `analyze` reads them."""
+    """Janome words as `analyze` reads them; a KeptText brings them from the store, or spools them."""
 
     def items(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        if isinstance(value, KeptText):
+            if value.tokens is not None:
+                return iter(value.tokens)
+            words = [(t.term, t.pos, t.start, t.end) for t in analyze(value)]
+            spool_words(value, words)
+            return iter(words)
         return ((t.term, t.pos, t.start, t.end) for t in analyze(value))
 
 
@@ -68,6 +75,8 @@ class BigramTokenizer(_ItemTokenizer):
     """Folded character bigrams, those that begin a word also marked (see `bigrams`)."""
 
     def items(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        if isinstance(value, KeptText) and value.tokens is not None:
+            return bigrams(value, {start for _, _, start, _ in value.tokens})
         return bigrams(value, {t.start for t in analyze(value)})
 
 

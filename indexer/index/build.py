@@ -25,6 +25,7 @@ from indexer.index.generations import (
     read_version,
     remove_stale_builds,
 )
+from indexer.index.kept import AnalysisStore
 from indexer.index.schema import make_schema, meeting_documents
 from indexer.index.whoosh_compat import writer_codec
 from indexer.records import Meeting
@@ -73,8 +74,12 @@ def build_index(
     limitmb: int = 256,
     blocklimit: int | None = None,
     progress: BuildProgress | None = None,
+    analysis: AnalysisStore | None = None,
 ) -> BuildReport:
     """Index meetings into a new generation and make it current once it is complete.
+
+    With an analysis store, each text's Janome words come from it when it has them, and the words
+    computed for the others are kept there for the next build.
 
     blocklimit caps the postings per block (Whoosh's default 128); tests set it small so that
     block skipping and reads across blocks are exercised on a small index. progress, if given, is
@@ -99,7 +104,7 @@ def build_index(
             for done, meeting in enumerate(meetings, 1):
                 digests[meeting.id] = record_digest(meeting)
                 for doc in meeting_documents(meeting):
-                    writer.add_document(**doc)
+                    writer.add_document(**_with_kept(doc, analysis))
                     documents += 1
                     characters += len(doc["text"])
                 if progress:
@@ -108,7 +113,11 @@ def build_index(
         except BaseException:
             writer.cancel()
             shutil.rmtree(building, ignore_errors=True)
+            if analysis is not None:
+                analysis.discard_spool()
             raise
+    if analysis is not None:
+        analysis.merge_spool()
     ix.close()
     publish(index_dir, building, name, digests, documents, characters, keep)
     return BuildReport(
@@ -122,6 +131,15 @@ def build_index(
     )
 
 
+def _with_kept(doc: dict, analysis: AnalysisStore | None) -> dict:
+    """Return a document whose text fields carry their kept words (or a note to keep them); the stored
+    text stays a plain str."""
+    if analysis is None:
+        return doc
+    kept = analysis.wrap(doc["text"])
+    return {**doc, "text": kept, "text_ngram": kept, "_stored_text": doc["text"]}
+
+
 def sync_index(
     records: RecordStore,
     index_dir: Path,
@@ -130,6 +148,7 @@ def sync_index(
     procs: int = 1,
     blocklimit: int | None = None,
     progress: BuildProgress | None = None,
+    analysis: AnalysisStore | None = None,
 ) -> BuildReport:
     """Bring the index in line with the record store, re-indexing only meetings whose record changed.
 
@@ -149,7 +168,9 @@ def sync_index(
         version = read_version(index_dir / current)
     except (IndexUnavailable, FileNotFoundError, ValueError, OSError) as error:
         log.info("full index build: %s", error)
-        return build_index(records, index_dir, keep=keep, procs=procs, blocklimit=blocklimit, progress=progress)
+        return build_index(
+            records, index_dir, keep=keep, procs=procs, blocklimit=blocklimit, progress=progress, analysis=analysis
+        )
     wanted = records.digests()
     changed = sorted(mid for mid, digest in wanted.items() if indexed.get(mid) != digest)
     removed = sorted(mid for mid in indexed if mid not in wanted)
@@ -184,7 +205,7 @@ def sync_index(
                     continue
                 indexed[mid] = record_digest(meeting)
                 for doc in meeting_documents(meeting):
-                    writer.add_document(**doc)
+                    writer.add_document(**_with_kept(doc, analysis))
                     documents += 1
                     characters += len(doc["text"])
                     added_characters += len(doc["text"])
@@ -195,7 +216,11 @@ def sync_index(
             ix.close()
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
+            if analysis is not None:
+                analysis.discard_spool()
             raise
+    if analysis is not None:
+        analysis.merge_spool()
     publish(index_dir, building, name, indexed, documents, characters, keep)
     return BuildReport(
         name,
