@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from indexer.crawl import discussnet
+from indexer.crawl import dbsearch, discussnet, kensakusystem, voices
 
 ADAPTERS: dict[str, ModuleType] = {
+    "dbsearch": dbsearch,
     "discussnet": discussnet,
+    "kensakusystem": kensakusystem,
+    "voices": voices,
 }

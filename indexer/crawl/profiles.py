@@ -14,15 +14,16 @@ DEFAULT_CONFIG = "minutes.toml"
 DEFAULT_USER_AGENT = "minutes-crawler/1.0 (+https://github.com/minutes-search)"
 
 
-# Hosted minutes systems a profile can name as its kind, with the origin each is served from. Only
-# DiscussNet has an adapter yet (indexer/crawl/discussnet.py); the others are reserved names.
+# Hosted minutes systems a profile can name as its kind, with the origin each is served from (None: each
+# body has its own host, so base_url is required). SUPPORTED_HOSTED are those with an adapter
+# (indexer/crawl/<kind>.py, registered in hosted.py); the others are reserved names.
 HOSTED_ORIGINS = {
     "discussnet": "https://ssp.kaigiroku.net",
     "dbsearch": None,
     "kensakusystem": "https://www.kensakusystem.jp",
     "voices": None,
 }
-SUPPORTED_HOSTED = {"discussnet"}
+SUPPORTED_HOSTED = {"dbsearch", "discussnet", "kensakusystem", "voices"}
 KINDS = {"html", "ndl", *HOSTED_ORIGINS}
 
 
@@ -85,11 +86,24 @@ class SiteProfile:
 
     def _check_hosted(self) -> None:
         if self.kind not in SUPPORTED_HOSTED:
-            raise ConfigError(f"site {self.name}: kind {self.kind!r} has no adapter yet (supported: discussnet)")
+            supported = ", ".join(sorted(SUPPORTED_HOSTED))
+            raise ConfigError(f"site {self.name}: kind {self.kind!r} has no adapter yet (supported: {supported})")
+        if self.kind == "dbsearch" and not self.tenant:
+            # DB-Search gives each body its own host: base_url names the body, and tenant defaults to its host.
+            self.tenant = urlsplit(self.base_url).hostname or ""
+            if not self.tenant:
+                raise ConfigError(
+                    f"site {self.name}: kind 'dbsearch' needs base_url (the body's host, like "
+                    "https://www.city.hatsukaichi.dbsr.jp)"
+                )
         if not self.tenant:
             raise ConfigError(f"site {self.name}: kind {self.kind!r} needs tenant (the body's name on the system)")
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.tenant):
+        # VOICES' tenant is the installation's path on its host (voices, gikai/voices); others name one segment.
+        segments = self.tenant.strip("/").split("/") if self.kind == "voices" else [self.tenant]
+        if not all(re.fullmatch(r"[A-Za-z0-9_.-]+", s) and s not in (".", "..") for s in segments):
             raise ConfigError(f"site {self.name}: tenant {self.tenant!r} is not a plain path segment")
+        if not (self.base_url or HOSTED_ORIGINS[self.kind]):
+            raise ConfigError(f"site {self.name}: kind {self.kind!r} needs base_url (the host serving the body)")
         self.base_url = (self.base_url or HOSTED_ORIGINS[self.kind] or "").rstrip("/")
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:

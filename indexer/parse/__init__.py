@@ -6,7 +6,9 @@ page uses; labels.py finds the lines that open a speech; rosters.py tells attend
 from speech; hints.py holds a site profile's corrections ([site.parse]); quality.py judges a parse;
 page.py puts a page together; pdf.py and pdf_layout.py lay a PDF's text layer out as a page; ndl.py
 and corpora.py read the NDL API's records and the shared JSON corpora; discussnet.py reads DiscussNet's
-JSON answers.
+JSON answers; kensakusystem.py reads kensakusystem.jp's tree and print-all pages;
+voices.py reads VOICES' listings and sitting texts; dbsearch.py reads DB-Search's listings and
+document pages.
 
 Imports: indexer.records, indexer.text; never Whoosh, store, crawl, index or search.
 """
