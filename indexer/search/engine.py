@@ -6,13 +6,14 @@ import heapq
 import logging
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from whoosh import query as wq
 from whoosh import sorting
 from whoosh.idsets import DocIdSet
 
@@ -24,7 +25,7 @@ from indexer.search.highlight import match_spans, snippet_around, tokens_from_ve
 from indexer.search.query import ParsedQuery, is_kanji, parse_query
 from indexer.search.rescue import Rescue, best_partial, suggestions
 from indexer.search.synonyms import Synonyms
-from indexer.text.normalize import fold_chars, normalize_name
+from indexer.text.normalize import normalize_name
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ FACET_FIELDS = ("body", "role", "committee", "year")
 SORTS = ("relevance", "date_desc", "date_asc")
 MAX_LIMIT = 100
 RERANK_WINDOW = 200  # leading matches weighed by topic; the rest keep their BM25 order below them
+PROFILES_KEPT = 50_000  # utterance profiles (folded text and flags) kept per generation for that weighing
 
 
 @dataclass
@@ -161,6 +163,7 @@ class Generation:
         self.filters = LRUCache(128)  # filter key → AllowedDocs
         self.matches = LRUCache(64)  # (query, filter key) → matching document numbers
         self.results = LRUCache(256)  # request → SearchResult
+        self.profiles = LRUCache(PROFILES_KEPT)  # document number → topical.Profile (False: a meeting header)
 
     def searcher(self):
         """Return this thread's searcher, opened on first use and kept until the generation closes
@@ -181,6 +184,15 @@ class Generation:
             values = tuple(self.searcher().reader().column_reader(fieldname))
             self._columns[fieldname] = values
         return values
+
+    def profile(self, docnum: int) -> topical.Profile | None:
+        """Return what an utterance is (topical.profile), read once per generation; None for a header."""
+        found = self.profiles.get(docnum)
+        if found is None:
+            doc = self.searcher().stored_fields(docnum)
+            found = False if doc.get("kind") == "meeting" else topical.profile(doc.get("text") or "", doc.get("role"))
+            self.profiles.put(docnum, found)
+        return found or None
 
     def header_numbers(self) -> dict[str, int]:
         """Return each meeting's header document number (seq 0), found once per generation."""
@@ -390,17 +402,12 @@ class SearchIndex:
     ) -> dict[int, tuple[int, float]]:
         """Return the topical (tier, factor) of the leading matches by score (the rest: discussion, 1)."""
         leading = heapq.nsmallest(RERANK_WINDOW, scored, key=lambda d: (-scored[d], d))
-        searcher = generation.searcher()
         needles = [needle for needle, _ in parsed.substrings if len(needle) >= 2]
         weights = {}
         for d in leading:
-            doc = searcher.stored_fields(d)
-            if doc.get("kind") == "meeting":
-                continue
-            text = doc.get("text") or ""
-            folded = fold_chars(text)[0] if needles else ""
-            mentions = max((folded.count(needle) for needle in needles), default=0)
-            weights[d] = topical.weight(text, doc.get("role"), mentions)
+            found = generation.profile(d)
+            if found is not None:
+                weights[d] = topical.tier(found, topical.mentions(found, needles))
         return weights
 
     def counts(self, request: SearchRequest, fields: tuple[str, ...]) -> Counter:
@@ -463,7 +470,7 @@ class SearchIndex:
         # The total and the facet counts come from every match, read off cached columns.
         docnums, scored = self._matched(generation, request, parsed)
         facet_counts = {
-            name: _sorted_counts(Counter(generation.column(name)[d] for d in docnums)) for name in FACET_FIELDS
+            name: _sorted_counts(Counter(map(generation.column(name).__getitem__, docnums))) for name in FACET_FIELDS
         }
         searcher = generation.searcher()
         if scored is not None:
@@ -523,6 +530,47 @@ class SearchIndex:
                     doc["_tokens"] = stored_tokens(searcher, docnum)
                 docs.append(doc)
         return sorted(docs, key=lambda d: d["seq"])
+
+    @contextmanager
+    def exported(self, request: SearchRequest, cap: int) -> Iterator[tuple[int, Iterator[dict]]]:
+        """Yield (total, stored documents) of up to cap matches in the request's order (by Whoosh's own
+        score for relevance), the generation held while they are read."""
+        with self.matching(request, limit=cap) as (_, results, _parsed):
+            scored = results.scored_length()
+            total = len(results) if scored >= cap else scored  # count exactly only when the cap cut
+            yield total, (dict(hit) for hit in results)
+
+    def speakers(self, contains: str = "") -> list[tuple[str, int]]:
+        """Return (speaker name, utterance count) for every speaker whose name contains the text."""
+        wanted = normalize_name(contains) if contains else ""
+        with self.searcher() as searcher:
+            counts = [
+                (term.decode("utf-8"), searcher.doc_frequency("speaker", term)) for term in searcher.lexicon("speaker")
+            ]
+        return sorted(((n, c) for n, c in counts if n and wanted in normalize_name(n)), key=lambda x: (-x[1], x[0]))
+
+    def speaker_documents(self, name: str) -> list[dict]:
+        """Return the stored documents of one speaker's utterances, newest first."""
+        with self.searcher() as searcher:
+            results = searcher.search(wq.Term("speaker", name), limit=None, sortedby=sort_facets("date_desc"))
+            return [dict(hit) for hit in results]
+
+    def bodies(self) -> list[tuple[str, int]]:
+        """Return (body, meeting count) for every city, town or assembly, most meetings first
+        (meetings filed under no body are counted under "")."""
+        with self.searcher() as searcher:
+            counts = Counter(
+                searcher.stored_fields(d).get("body", "") for d in searcher.document_numbers(kind="meeting")
+            )
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def all_meetings(self) -> list[dict]:
+        """Return every meeting's header document, newest first."""
+        with self.searcher() as searcher:
+            results = searcher.search(
+                wq.Term("kind", "meeting"), limit=None, sortedby=sorting.FieldFacet("date", reverse=True)
+            )
+            return [dict(hit) for hit in results]
 
 
 def sort_facets(sort: str):

@@ -11,6 +11,9 @@ score within a tier; nothing is dropped.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from indexer.text.normalize import fold_chars
 
 # The chair's roles: their short lines run the meeting.
 CHAIR_ROLES = frozenset({"議長", "副議長", "委員長", "副委員長", "会長", "副会長", "部会長", "座長", "分科会長"})
@@ -26,20 +29,46 @@ SHORT = 80  # characters: anybody's procedural line is short
 CHAIR_LONG = 400  # characters: a chair's procedural turn (opening a sitting, reading out the agenda) runs longer
 
 
-def weight(text: str, role: str | None, mentions: int) -> tuple[int, float]:
-    """Return (tier, score factor) of an utterance for what it matched: procedure, a passing mention
-    in a list, or discussion, the last weighed up when it returns to the topic (mentions = the most
-    places any one query word or phrase matched)."""
+@dataclass(frozen=True)
+class Profile:
+    """What an utterance is, whatever the query: procedure or not, mostly a list or not, its length,
+    and its folded text (to count a query's mentions in)."""
+
+    procedural: bool
+    listed: bool
+    length: int
+    folded: str
+
+
+def profile(text: str, role: str | None) -> Profile:
+    """Read an utterance once for what it is (see weigh for what that makes of a match)."""
     text = text.strip()
-    if len(text) <= SHORT and (role in CHAIR_ROLES or _PROCEDURE.search(text)):
+    procedural = (len(text) <= SHORT and (role in CHAIR_ROLES or bool(_PROCEDURE.search(text)))) or (
+        role in CHAIR_ROLES and len(text) <= CHAIR_LONG and bool(_PROCEDURE.search(text))
+    )
+    return Profile(procedural, _listed(text), len(text), fold_chars(text)[0])
+
+
+def mentions(found: Profile, needles: list[str]) -> int:
+    """Return the most places any one of a query's folded words or phrases occurs in an utterance."""
+    return max((found.folded.count(needle) for needle in needles), default=0)
+
+
+def tier(found: Profile, mentioned: int) -> tuple[int, float]:
+    """Return (tier, score factor) of an utterance matched in mentioned places: procedure, a passing
+    mention in a list, or discussion, the last weighed up when it returns to the topic."""
+    if found.procedural:
         return PROCEDURAL, 1.0
-    if role in CHAIR_ROLES and len(text) <= CHAIR_LONG and _PROCEDURE.search(text):
-        return PROCEDURAL, 1.0
-    if mentions <= 1 and _listed(text):
+    if mentioned <= 1 and found.listed:
         return PASSING, 1.0
-    if mentions >= 3 and len(text) > SHORT:
+    if mentioned >= 3 and found.length > SHORT:
         return DISCUSSION, DWELLING
     return DISCUSSION, 1.0
+
+
+def weight(text: str, role: str | None, mentioned: int) -> tuple[int, float]:
+    """Return (tier, score factor) of one text matched in mentioned places."""
+    return tier(profile(text, role), mentioned)
 
 
 def _listed(text: str) -> bool:
