@@ -1,4 +1,4 @@
-"""Shared fixtures: the sample pages, a data directory built from them, the web app."""
+"""Shared fixtures: the sample pages, a data directory built from them, the web app; and a search count."""
 
 from __future__ import annotations
 
@@ -9,13 +9,22 @@ from pathlib import Path
 import pytest
 
 from indexer.index.build import build_index
-from indexer.search.engine import SearchIndex
+from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.settings import Settings
 from indexer.store.ingest import ingest_paths
 from indexer.store.record_store import RecordStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
+
+
+def search_total(settings: Settings, q: str) -> int:
+    """Return how many hits a query has in a data directory's index."""
+    engine = SearchIndex(settings.index_dir)
+    try:
+        return engine.search(SearchRequest(q=q)).total
+    finally:
+        engine.close()
 
 
 def _load_script(name: str):

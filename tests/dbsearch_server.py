@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fake_server import FakeHandler, FakeServer
 
 # Shaped like the prefecture hosts' file: everything closed but the landing page.
 ROBOTS = """User-agent: *
@@ -129,34 +129,17 @@ def _page(title: str, body: str, charset: str) -> str:
     )
 
 
-class FakeDbSearch:
-    """Serves one body's host in a thread; documents can be changed between crawls; requests are logged."""
+class FakeDbSearch(FakeServer):
+    """Serves one body's host in a thread; documents can be changed between crawls; requests are logged as
+    (method, path, query, status); a template in throttle answers 429 once."""
 
     def __init__(self, robots: str = ROBOTS, charset: str = "UTF-8", frames: bool = False):
-        self.robots = robots
         self.charset = charset  # of every HTML page: UTF-8 as on the hosts described, or Shift_JIS
         self.frames = frames
         self.sessions: dict[str, dict[str, str]] = {}  # session cookie -> the query it holds
         self.documents = build_documents()
-        self.requests: list[tuple[str, str, dict[str, str], int]] = []  # (method, path, query, status)
-        self.throttle: set[str] = set()  # templates whose next request answers 429 with Retry-After: 1
         self._session = 4_820_000
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(_Handler, robots)
 
     def calls(self) -> list[tuple[str, str, dict[str, str]]]:
         """Return the requests made so far, without their statuses; a navigation number other than the
@@ -253,65 +236,52 @@ class FakeDbSearch:
             "<body>", '<body class="docpage">'
         )
 
-    def _handler(self):
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+class _Handler(FakeHandler):
+    fake: FakeDbSearch
 
-            def _send(self, status: int, body: str = "", headers: dict | None = None, query=None):
-                data = body.encode("cp932" if fake.charset.lower() == "shift_jis" else "utf-8")
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                if body and "Content-Type" not in (headers or {}):
-                    self.send_header("Content-Type", f"text/html; charset={fake.charset}")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                with fake._lock:
-                    fake.requests.append((self.command, urlsplit(self.path).path, query or {}, status))
+    def _send(self, status: int, body: str = "", headers: dict | None = None, query=None):
+        """Send a page in the host's charset (text/html unless headers name a type)."""
+        headers = dict(headers or {})
+        if body and "Content-Type" not in headers:
+            headers["Content-Type"] = f"text/html; charset={self.fake.charset}"
+        self.send(status, body.encode("cp932" if self.fake.charset.lower() == "shift_jis" else "utf-8"), headers, query)
 
-            def _session(self) -> tuple[str, dict]:
-                """Return the session the request's cookie names, or a new one (with its Set-Cookie header)."""
-                cookie = SimpleCookie(self.headers.get("Cookie") or "")
-                token = cookie["dbsr_session"].value if "dbsr_session" in cookie else ""
-                if token in fake.sessions:
-                    return token, {}
-                token = secrets.token_hex(8)
-                fake.sessions[token] = {}
-                return token, {"Set-Cookie": f"dbsr_session={token}; path=/; HttpOnly"}
+    def _session(self) -> tuple[str, dict]:
+        """Return the session the request's cookie names, or a new one (with its Set-Cookie header)."""
+        cookie = SimpleCookie(self.headers.get("Cookie") or "")
+        token = cookie["dbsr_session"].value if "dbsr_session" in cookie else ""
+        if token in self.fake.sessions:
+            return token, {}
+        token = secrets.token_hex(8)
+        self.fake.sessions[token] = {}
+        return token, {"Set-Cookie": f"dbsr_session={token}; path=/; HttpOnly"}
 
-            def do_GET(self):
-                parts = urlsplit(self.path)
-                query = dict(parse_qsl(parts.query))
-                if parts.path == "/robots.txt":
-                    return self._send(200, fake.robots, {"Content-Type": "text/plain"})
-                if parts.path in ("/", "/index.php", "/index.php/"):
-                    return self._send(200, _page("トップ", "<h1>若葉市議会 会議録検索システム</h1>\n", fake.charset))
-                if not parts.path.startswith("/index.php/") or not parts.path[11:].isdigit():
-                    return self._send(404, "not found", query=query)
-                token, cookie = self._session()
-                template = (query.get("Template") or "").lower()
-                with fake._lock:
-                    throttled = template in fake.throttle
-                    fake.throttle.discard(template)
-                if throttled:
-                    return self._send(429, "busy", {"Retry-After": "1", "Content-Type": "text/plain"}, query)
-                if template == "list":
-                    if (query.get("QueryType") or "").lower() == "new":
-                        # A new query: kept in the session, and shown from its first page whatever Page says.
-                        fake.sessions[token] = {k: v for k, v in query.items() if k not in ("Page", "QueryType")}
-                        return self._send(200, fake.listing(fake.sessions[token], 1), cookie, query)
-                    page = int(query.get("Page") or 1)
-                    return self._send(200, fake.listing(fake.sessions[token], page), cookie, query)
-                doc = fake.documents.get(int(query.get("DocumentID") or 0))
-                if doc is not None and template == "document" and not fake.frames:
-                    return self._send(200, fake.document(doc), cookie, query)
-                if doc is not None and template == "doc-page" and fake.frames:
-                    return self._send(200, fake.doc_page(doc), cookie, query)
-                missing = _page("エラー", "<p>指定された文書は見つかりません。</p>\n", fake.charset)
-                self._send(404, missing, cookie, query)
-
-        return Handler
+    def do_GET(self):
+        fake = self.fake
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query))
+        if parts.path == "/robots.txt":
+            return self.send_robots()
+        if parts.path in ("/", "/index.php", "/index.php/"):
+            return self._send(200, _page("トップ", "<h1>若葉市議会 会議録検索システム</h1>\n", fake.charset))
+        if not parts.path.startswith("/index.php/") or not parts.path[11:].isdigit():
+            return self._send(404, "not found", query=query)
+        token, cookie = self._session()
+        template = (query.get("Template") or "").lower()
+        if self.busy(template, query):
+            return
+        if template == "list":
+            if (query.get("QueryType") or "").lower() == "new":
+                # A new query: kept in the session, and shown from its first page whatever Page says.
+                fake.sessions[token] = {k: v for k, v in query.items() if k not in ("Page", "QueryType")}
+                return self._send(200, fake.listing(fake.sessions[token], 1), cookie, query)
+            page = int(query.get("Page") or 1)
+            return self._send(200, fake.listing(fake.sessions[token], page), cookie, query)
+        doc = fake.documents.get(int(query.get("DocumentID") or 0))
+        if doc is not None and template == "document" and not fake.frames:
+            return self._send(200, fake.document(doc), cookie, query)
+        if doc is not None and template == "doc-page" and fake.frames:
+            return self._send(200, fake.doc_page(doc), cookie, query)
+        missing = _page("エラー", "<p>指定された文書は見つかりません。</p>\n", fake.charset)
+        self._send(404, missing, cookie, query)

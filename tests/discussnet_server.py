@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fake_server import FakeHandler, FakeServer
 
 # Shaped like the real file: only the tenants' pages are open, and the API under /dnp/ falls under "/".
 ROBOTS = """User-agent: *
@@ -119,31 +119,13 @@ def build_councils() -> dict[int, FakeCouncil]:
     return {c.council_id: c for c in (june, committee, december, older)}
 
 
-class FakeDiscussNet:
-    """Serves one tenant in a thread; councils can be changed between crawls; requests are logged."""
+class FakeDiscussNet(FakeServer):
+    """Serves one tenant in a thread; councils can be changed between crawls; requests are logged as
+    (method, path, form fields, status); a path in throttle answers 429 once."""
 
     def __init__(self, robots: str = ROBOTS):
-        self.robots = robots
         self.councils = build_councils()
-        # (method, path, form fields, status), in order
-        self.requests: list[tuple[str, str, dict[str, str], int]] = []
-        self.throttle: set[str] = set()  # paths whose next request answers 429 with Retry-After: 1
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(_Handler, robots)
 
     def calls(self) -> list[tuple[str, str, dict[str, str]]]:
         """Return the requests made so far, without their statuses."""
@@ -182,62 +164,43 @@ class FakeDiscussNet:
             ]
         }
 
-    def _handler(self):
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+class _Handler(FakeHandler):
+    fake: FakeDiscussNet
 
-            def _send(self, status: int, body: bytes = b"", headers: dict | None = None, form=None):
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if body:
-                    self.wfile.write(body)
-                with fake._lock:
-                    fake.requests.append((self.command, urlsplit(self.path).path, form or {}, status))
+    def _json(self, payload: dict, form: dict):
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        self.send(200, body, {"Content-Type": "application/json; charset=UTF-8"}, form)
 
-            def _json(self, payload: dict, form: dict):
-                body = json.dumps(payload, ensure_ascii=False).encode()
-                self._send(200, body, {"Content-Type": "application/json; charset=UTF-8"}, form)
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        if path == "/robots.txt":
+            return self.send_robots()
+        if path == f"/tenant/{TENANT}/js/tenant.js":
+            body = f"var dnp = dnp || {{}};\ndnp.params = dnp.params || {{}};\ndnp.params.tenant_id = {TENANT_ID};\n"
+            etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:12] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                return self.send(304, headers={"ETag": etag})
+            return self.send(200, body.encode(), {"Content-Type": "application/javascript", "ETag": etag})
+        if path.startswith("/dnp/"):
+            return self.send(405, b'{"error": "POST only"}', {"Content-Type": "application/json"})
+        self.send(404, b"not found")
 
-            def do_GET(self):
-                path = urlsplit(self.path).path
-                if path == "/robots.txt":
-                    return self._send(200, fake.robots.encode(), {"Content-Type": "text/plain"})
-                if path == f"/tenant/{TENANT}/js/tenant.js":
-                    body = f"var dnp = dnp || {{}};\ndnp.params = dnp.params || {{}};\ndnp.params.tenant_id = {TENANT_ID};\n"
-                    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:12] + '"'
-                    if self.headers.get("If-None-Match") == etag:
-                        return self._send(304, headers={"ETag": etag})
-                    return self._send(200, body.encode(), {"Content-Type": "application/javascript", "ETag": etag})
-                if path.startswith("/dnp/"):
-                    return self._send(405, b'{"error": "POST only"}', {"Content-Type": "application/json"})
-                self._send(404, b"not found")
-
-            def do_POST(self):
-                path = urlsplit(self.path).path
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                with fake._lock:
-                    throttled = path in fake.throttle
-                    fake.throttle.discard(path)
-                if throttled:
-                    return self._send(429, b"busy", {"Retry-After": "1"}, form)
-                if form.get("tenant_id") != str(TENANT_ID):
-                    return self._send(400, b'{"error": "tenant_id"}', {"Content-Type": "application/json"}, form)
-                council = fake.councils.get(int(form.get("council_id") or 0))
-                if path == "/dnp/search/councils/index":
-                    return self._json(fake.councils_payload(), form)
-                if path == "/dnp/search/minutes/get_schedule" and council:
-                    return self._json({"council_schedules": list(council.schedules.values())}, form)
-                if path == "/dnp/search/minutes/get_minute" and council:
-                    entries = council.minutes.get(int(form.get("schedule_id") or 0))
-                    if entries is not None:
-                        return self._json({"tenant_minutes": entries}, form)
-                self._send(404, b'{"error": "not found"}', {"Content-Type": "application/json"}, form)
-
-        return Handler
+    def do_POST(self):
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        if self.busy(path, form):
+            return
+        if form.get("tenant_id") != str(TENANT_ID):
+            return self.send(400, b'{"error": "tenant_id"}', {"Content-Type": "application/json"}, form)
+        council = self.fake.councils.get(int(form.get("council_id") or 0))
+        if path == "/dnp/search/councils/index":
+            return self._json(self.fake.councils_payload(), form)
+        if path == "/dnp/search/minutes/get_schedule" and council:
+            return self._json({"council_schedules": list(council.schedules.values())}, form)
+        if path == "/dnp/search/minutes/get_minute" and council:
+            entries = council.minutes.get(int(form.get("schedule_id") or 0))
+            if entries is not None:
+                return self._json({"tenant_minutes": entries}, form)
+        self.send(404, b'{"error": "not found"}', {"Content-Type": "application/json"}, form)

@@ -6,10 +6,10 @@ up for the tests."""
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fake_server import FakeHandler, FakeServer
 
 TENANT, CGI = "sakura", "cgi-bin3"
 CODE = "k7q2m9x4p1z8w3v6tb"
@@ -143,34 +143,16 @@ def _sjis(text: str) -> bytes:
     return text.encode("cp932")
 
 
-class FakeKensakuSystem:
+class FakeKensakuSystem(FakeServer):
     """Serves one tenant in a thread; the tree and the session code can be changed between crawls; every
-    request is logged with its query decoded from cp932."""
+    request is logged as (method, path, query or form fields decoded from cp932, status); a path in throttle
+    answers 429 once."""
 
     def __init__(self, robots: str | None = None):
-        self.robots = robots  # None: 404, as the real host answers
         self.code = CODE
         self.tree = build_tree()
-        # (method, path, query or form fields, status), in order
-        self.requests: list[tuple[str, str, dict[str, str], int]] = []
-        self.throttle: set[str] = set()  # paths whose next request answers 429 with Retry-After: 1
         self.missing: set[str] = set()  # sittings listed whose file the system cannot read
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(_Handler, robots)  # robots None: 404, as the real host answers
 
     def calls(self) -> list[tuple[str, dict[str, str]]]:
         """Return (path, fields without the session code) of every request so far."""
@@ -245,71 +227,49 @@ class FakeKensakuSystem:
     def error(message: str) -> str:
         return HEAD.format(title="") + f"<body>\nERROR:{message}\n</body>\n</html>\n"
 
-    # -- server ----------------------------------------------------------------------------------------
 
-    def _handler(self):
-        fake = self
+class _Handler(FakeHandler):
+    fake: FakeKensakuSystem
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+    def _html(self, text: str, fields: dict):
+        self.send(200, _sjis(text), {"Content-Type": "text/html"}, fields)
 
-            def _send(self, status: int, body: bytes = b"", headers: dict | None = None, fields=None):
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if body:
-                    self.wfile.write(body)
-                with fake._lock:
-                    fake.requests.append((self.command, urlsplit(self.path).path, fields or {}, status))
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        fields = {k: v[0] for k, v in parse_qs(parts.query, encoding="cp932").items()}
+        self._answer(parts.path, fields)
 
-            def _html(self, text: str, fields: dict):
-                self._send(200, _sjis(text), {"Content-Type": "text/html"}, fields)
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("ascii", errors="replace")
+        self._answer(urlsplit(self.path).path, {k: v[0] for k, v in parse_qs(body, encoding="cp932").items()})
 
-            def do_GET(self):
-                parts = urlsplit(self.path)
-                fields = {k: v[0] for k, v in parse_qs(parts.query, encoding="cp932").items()}
-                self._answer(parts.path, fields)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("ascii", errors="replace")
-                self._answer(urlsplit(self.path).path, {k: v[0] for k, v in parse_qs(body, encoding="cp932").items()})
-
-            def _answer(self, path: str, fields: dict[str, str]):
-                if path == "/robots.txt":
-                    if fake.robots is None:
-                        return self._send(404, b"not found", {"Content-Type": "text/html"})
-                    return self._send(200, fake.robots.encode(), {"Content-Type": "text/plain"})
-                with fake._lock:
-                    throttled = path in fake.throttle
-                    fake.throttle.discard(path)
-                if throttled:
-                    return self._send(429, b"busy", {"Retry-After": "1"}, fields)
-                if path in (f"/{TENANT}/", f"/{TENANT}/index.html"):
-                    body = _sjis(fake.landing())
-                    etag = '"' + hashlib.sha256(body).hexdigest()[:12] + '"'
-                    if self.headers.get("If-None-Match") == etag:
-                        return self._send(304, headers={"ETag": etag}, fields=fields)
-                    return self._send(200, body, {"Content-Type": "text/html", "ETag": etag}, fields)
-                cgi = f"/{TENANT}/{CGI}/"
-                if not path.startswith(cgi):
-                    return self._send(404, b"not found", {"Content-Type": "text/html"}, fields)
-                program = path[len(cgi) :]
-                if fields.get("Code") != fake.code:
-                    return self._html(fake.error("検索条件の有効期限が切れました。"), fields)
-                if program == "See.exe":
-                    return self._html(fake.tree_page(fields.get("treedepth", "")), fields)
-                file_name = fields.get("fileName", "")
-                found = None if file_name in fake.missing else fake.tree.sitting(file_name)
-                if found is None:
-                    return self._html(fake.error(f"ファイルの読込みに失敗しました。<BR>{file_name}"), fields)
-                if program == "ResultFrame.exe":
-                    return self._html(fake.frameset(file_name), fields)
-                if program == "GetText3.exe" and fields.get("FUNC") == "PRINT_ALL":
-                    return self._html(fake.print_all(*found), fields)
-                self._send(404, b"not found", {"Content-Type": "text/html"}, fields)
-
-        return Handler
+    def _answer(self, path: str, fields: dict[str, str]):
+        fake = self.fake
+        if path == "/robots.txt":
+            return self.send_robots()
+        if self.busy(path, fields):
+            return
+        if path in (f"/{TENANT}/", f"/{TENANT}/index.html"):
+            body = _sjis(fake.landing())
+            etag = '"' + hashlib.sha256(body).hexdigest()[:12] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                return self.send(304, headers={"ETag": etag}, fields=fields)
+            return self.send(200, body, {"Content-Type": "text/html", "ETag": etag}, fields)
+        cgi = f"/{TENANT}/{CGI}/"
+        if not path.startswith(cgi):
+            return self.send(404, b"not found", {"Content-Type": "text/html"}, fields)
+        program = path[len(cgi) :]
+        if fields.get("Code") != fake.code:
+            return self._html(fake.error("検索条件の有効期限が切れました。"), fields)
+        if program == "See.exe":
+            return self._html(fake.tree_page(fields.get("treedepth", "")), fields)
+        file_name = fields.get("fileName", "")
+        found = None if file_name in fake.missing else fake.tree.sitting(file_name)
+        if found is None:
+            return self._html(fake.error(f"ファイルの読込みに失敗しました。<BR>{file_name}"), fields)
+        if program == "ResultFrame.exe":
+            return self._html(fake.frameset(file_name), fields)
+        if program == "GetText3.exe" and fields.get("FUNC") == "PRINT_ALL":
+            return self._html(fake.print_all(*found), fields)
+        self.send(404, b"not found", {"Content-Type": "text/html"}, fields)

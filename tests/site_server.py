@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fake_server import FakeHandler, FakeServer
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -24,32 +25,20 @@ def listing(links: list[str]) -> str:
     )
 
 
-class FakeCitySite:
-    """Serves the site in a thread; pages can be changed between crawls; requests are logged."""
+class FakeCitySite(FakeServer):
+    """Serves the site in a thread; pages can be changed between crawls; requests are logged as
+    (path with query, status)."""
 
     def __init__(self, slow_seconds: float = 2.0):
         self.slow_seconds = slow_seconds
-        self.requests: list[tuple[str, str]] = []  # (path with query, status)
         self.hits: dict[str, int] = {}
         self.pages: dict[str, tuple[bytes, str]] = {}
         self.api_records: list[dict] = []
-        self._lock = threading.Lock()
         self._build()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(_Handler)
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    def log(self, handler: BaseHTTPRequestHandler, fields: dict, status: int) -> None:
+        self.requests.append((handler.path, status))
 
     def _build(self) -> None:
         html = "text/html"
@@ -123,100 +112,83 @@ class FakeCitySite:
         """Return how many times a path was requested."""
         return sum(1 for p, _ in self.requests if urlsplit(p).path == path)
 
-    def _handler(self):
-        site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+class _Handler(FakeHandler):
+    fake: FakeCitySite
 
-            def _send(self, status: int, body: bytes = b"", headers: dict | None = None):
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if body:
-                    try:
-                        self.wfile.write(body)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
-                site.requests.append((self.path, status))
+    def do_GET(self):
+        site = self.fake
+        parts = urlsplit(self.path)
+        path = parts.path
+        with site._lock:
+            site.hits[path] = site.hits.get(path, 0) + 1
+            hits = site.hits[path]
+            page = site.pages.get(path)
+        if path == "/api/speech":
+            return self._api(parse_qs(parts.query))
+        if path == "/kaigi/p3.html":
+            return self.send(301, headers={"Location": "/kaigi/p3new.html"})
+        if path == "/kaigi/poff.html":
+            return self.send(302, headers={"Location": "http://other.example.invalid/x.html"})
+        if path == "/kaigi/p500.html" and hits == 1:
+            return self.send(500, b"temporary failure")
+        if path == "/kaigi/p429.html" and hits == 1:
+            return self.send(429, b"slow down", {"Retry-After": "1"})
+        if path == "/kaigi/pslow.html":
+            time.sleep(site.slow_seconds)
+        if path == "/kaigi/pendless.html":
+            return self._endless()
+        if path == "/kaigi/private-redirect.html":
+            return self.send(302, headers={"Location": "http://10.0.0.1/kaigi/p1.html"})
+        if path.startswith("/kaigi/loop"):
+            n = int(parse_qs(parts.query).get("n", ["0"])[0])
+            links = [f"/kaigi/loop.html?n={n + 1}", "/kaigi/loop.html?n=0", "/kaigi/hostile-links.html"]
+            return self.send(200, listing(links).encode(), {"Content-Type": "text/html"})
+        if page is None:
+            return self.send(404, b"not found")
+        body, content_type = page
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            return self.send(304, headers={"ETag": etag})
+        self.send(
+            200,
+            body,
+            {"Content-Type": content_type, "ETag": etag, "Last-Modified": "Wed, 01 Oct 2025 00:00:00 GMT"},
+        )
 
-            def do_GET(self):
-                parts = urlsplit(self.path)
-                path = parts.path
-                with site._lock:
-                    site.hits[path] = site.hits.get(path, 0) + 1
-                    hits = site.hits[path]
-                    page = site.pages.get(path)
-                if path == "/api/speech":
-                    return self._api(parse_qs(parts.query))
-                if path == "/kaigi/p3.html":
-                    return self._send(301, headers={"Location": "/kaigi/p3new.html"})
-                if path == "/kaigi/poff.html":
-                    return self._send(302, headers={"Location": "http://other.example.invalid/x.html"})
-                if path == "/kaigi/p500.html" and hits == 1:
-                    return self._send(500, b"temporary failure")
-                if path == "/kaigi/p429.html" and hits == 1:
-                    return self._send(429, b"slow down", {"Retry-After": "1"})
-                if path == "/kaigi/pslow.html":
-                    time.sleep(site.slow_seconds)
-                if path == "/kaigi/pendless.html":
-                    return self._endless()
-                if path == "/kaigi/private-redirect.html":
-                    return self._send(302, headers={"Location": "http://10.0.0.1/kaigi/p1.html"})
-                if path.startswith("/kaigi/loop"):
-                    n = int(parse_qs(parts.query).get("n", ["0"])[0])
-                    links = [f"/kaigi/loop.html?n={n + 1}", "/kaigi/loop.html?n=0", "/kaigi/hostile-links.html"]
-                    return self._send(200, listing(links).encode(), {"Content-Type": "text/html"})
-                if page is None:
-                    return self._send(404, b"not found")
-                body, content_type = page
-                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-                if self.headers.get("If-None-Match") == etag:
-                    return self._send(304, headers={"ETag": etag})
-                self._send(
-                    200,
-                    body,
-                    {"Content-Type": content_type, "ETag": etag, "Last-Modified": "Wed, 01 Oct 2025 00:00:00 GMT"},
-                )
+    def _endless(self):
+        """Stream a body that never ends (until the client hangs up)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"<p>" + "延々と続く発言。".encode() * 500 + b"</p>"
+        try:
+            for _ in range(100_000):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.fake.log(self, {}, 200)
 
-            def _endless(self):
-                """Stream a body that never ends (until the client hangs up)."""
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                chunk = b"<p>" + "延々と続く発言。".encode() * 500 + b"</p>"
-                try:
-                    for _ in range(100_000):
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-                site.requests.append((self.path, 200))
-
-            def _api(self, query: dict):
-                start = int(query.get("startRecord", ["1"])[0])
-                maximum = int(query.get("maximumRecords", ["30"])[0])
-                if query.get("recordPacking", [""])[0] != "json":
-                    return self._send(400, b"json only in this fake")
-                records = site.api_records
-                if "nameOfMeeting" in query:
-                    records = [r for r in records if query["nameOfMeeting"][0] in r["nameOfMeeting"]]
-                page = records[start - 1 : start - 1 + maximum]
-                following = start + len(page)
-                payload = {
-                    "numberOfRecords": len(records),
-                    "numberOfReturn": len(page),
-                    "startRecord": start,
-                    "nextRecordPosition": following if following <= len(records) else None,
-                    "speechRecord": page,
-                }
-                self._send(
-                    200,
-                    json.dumps(payload, ensure_ascii=False).encode(),
-                    {"Content-Type": "application/json; charset=utf-8"},
-                )
-
-        return Handler
+    def _api(self, query: dict):
+        start = int(query.get("startRecord", ["1"])[0])
+        maximum = int(query.get("maximumRecords", ["30"])[0])
+        if query.get("recordPacking", [""])[0] != "json":
+            return self.send(400, b"json only in this fake")
+        records = self.fake.api_records
+        if "nameOfMeeting" in query:
+            records = [r for r in records if query["nameOfMeeting"][0] in r["nameOfMeeting"]]
+        page = records[start - 1 : start - 1 + maximum]
+        following = start + len(page)
+        payload = {
+            "numberOfRecords": len(records),
+            "numberOfReturn": len(page),
+            "startRecord": start,
+            "nextRecordPosition": following if following <= len(records) else None,
+            "speechRecord": page,
+        }
+        self.send(
+            200,
+            json.dumps(payload, ensure_ascii=False).encode(),
+            {"Content-Type": "application/json; charset=utf-8"},
+        )

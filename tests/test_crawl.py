@@ -16,11 +16,10 @@ from indexer.crawl.profiles import SiteProfile
 from indexer.index.generations import current_generation
 from indexer.parse.corpora import diet_records
 from indexer.pipeline import AlreadyRunning, crawl, reindex, run_lock
-from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.settings import Settings
 from indexer.store.raw_store import RawStore
 from indexer.store.record_store import RecordStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, search_total
 from tests.site_server import SAMPLE, FakeCitySite
 
 DIET = ROOT.parent / "shared" / "corpora" / "diet"
@@ -47,14 +46,6 @@ def profile_for(site: FakeCitySite, **overrides) -> SiteProfile:
 def site():
     with FakeCitySite(slow_seconds=1.5) as running:
         yield running
-
-
-def search_total(settings: Settings, q: str) -> int:
-    engine = SearchIndex(settings.index_dir)
-    try:
-        return engine.search(SearchRequest(q=q)).total
-    finally:
-        engine.close()
 
 
 def test_first_crawl_fetches_exactly_what_it_should_and_reports_the_rest(site, tmp_path):

@@ -2,56 +2,33 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
+from functools import partial
 
 import pytest
-from click.testing import CliRunner
 
 from indexer.crawl.dbsearch import document_url, listing_url
 from indexer.crawl.profiles import ConfigError, SiteProfile, load_profiles
 from indexer.parse.dbsearch import Listed, meeting_from_document, read_listing
 from indexer.pipeline import crawl, reindex
-from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.settings import Settings
 from indexer.store.raw_store import RawStore
 from indexer.store.record_store import RecordStore
-from search_web.cli import main
+from tests import hosted_helpers as hosted
+from tests.conftest import search_total
 from tests.dbsearch_server import OPEN_ROBOTS, FakeDbSearch
 
 PERMISSION = "若葉市議会事務局 議事調査係長, 2025-05-01 (letter)"
 NAV = "/index.php/100000"
 
-
-def profile_for(fake: FakeDbSearch, **overrides) -> SiteProfile:
-    options = dict(
-        name="wakaba",
-        kind="dbsearch",
-        base_url=fake.base,
-        body="若葉市議会",
-        years=[2024, 2025],
-        permission=PERMISSION,
-        delay_seconds=0,
-        timeout_seconds=5,
-        retries=1,
-        backoff_seconds=0.01,
-    )
-    options.update(overrides)
-    return SiteProfile(**options)
+SITE = dict(name="wakaba", kind="dbsearch", body="若葉市議会", permission=PERMISSION)
+profile_for = partial(hosted.profile_of, SITE)
 
 
 @pytest.fixture()
 def fake():
     with FakeDbSearch() as running:
         yield running
-
-
-def search_total(settings: Settings, q: str) -> int:
-    engine = SearchIndex(settings.index_dir)
-    try:
-        return engine.search(SearchRequest(q=q)).total
-    finally:
-        engine.close()
 
 
 def listing(year: int, page: int = 1) -> tuple[str, str, dict[str, str]]:
@@ -97,9 +74,7 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_page(f
     page2 = raw.get(listing_url(profile_for(fake), 2025, 2))  # kept under a stable key, with the link followed
     assert "Page=2" in page2.final_url and "/index.php/100000" not in page2.final_url
     raw.close()
-    meetings = {m.url: m for m in RecordStore(settings.records_dir)}
-    assert len(meetings) == 4 and summary.meetings_changed == 4
-    assert {m.body for m in meetings.values()} == {"若葉市議会"}  # the profile's body, on every meeting
+    meetings = hosted.crawled_meetings(settings, summary, "若葉市議会")
     day2 = meetings[f"{fake.base}{NAV}?Template=document&VoiceType=all&DocumentID=1103"]
     assert day2.date == date(2025, 6, 17) and day2.committee == "本会議"
     assert day2.title == "令和7年第2回定例会(第2日)" and day2.meeting_name == "令和7年第2回定例会"
@@ -122,35 +97,19 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_page(f
 
 
 def test_an_unchanged_recrawl_fetches_nothing_new(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    mtimes = {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")}
-    fake.requests.clear()
-    second = reindex(settings, [profile_for(fake)])
+    hosted.reindex_unchanged(fake, profile_for(fake), Settings(tmp_path))
     assert fake.calls() == RECRAWL and not any("DocumentID" in query for _, _, query in fake.calls())
-    assert second.new == 0 and second.changed == 0 and second.parsed == 0 and not second.failed
-    assert second.meetings_changed == 0 and second.generation == first.generation
-    assert {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")} == mtimes
 
 
 def test_a_document_whose_listing_row_changed_is_fetched_parsed_and_reindexed_alone(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    day2 = fake.documents[1103]
-    day2.voices[3] = "◯１番（川上花子君）　臨時の水道料金協議について伺います。"
-    day2.title = "令和７年第２回定例会（第２日）　本文（訂正）"  # the corrected record is listed again
-    fake.requests.clear()
-    again = reindex(settings, [profile_for(fake)])
+    def change():
+        day2 = fake.documents[1103]
+        day2.voices[3] = "◯１番（川上花子君）　臨時の水道料金協議について伺います。"
+        day2.title = "令和７年第２回定例会（第２日）　本文（訂正）"  # the corrected record is listed again
+
+    url = f"{fake.base}{NAV}?Template=document&VoiceType=all&DocumentID=1103"
+    hosted.reindex_one_changed(fake, profile_for(fake), Settings(tmp_path), change, url)
     assert fake.calls() == [*RECRAWL[:3], document(1103), RECRAWL[3]]
-    assert again.changed == 1 and again.new == 0 and again.parsed == 1 and again.meetings_changed == 1
-    meeting = RecordStore(settings.records_dir).get(first_id(settings, 1103))
-    assert again.utterances_indexed == len(meeting.utterances)
-    assert again.generation != first.generation
-    assert search_total(settings, "水道料金") == 1
-
-
-def first_id(settings: Settings, document_id: int) -> str:
-    return next(m.id for m in RecordStore(settings.records_dir) if m.url.endswith(f"DocumentID={document_id}"))
 
 
 def test_a_new_sitting_is_fetched_alone_and_a_silent_correction_is_caught_by_the_recheck(fake, tmp_path):
@@ -175,32 +134,19 @@ def test_a_new_sitting_is_fetched_alone_and_a_silent_correction_is_caught_by_the
 
 
 def test_robots_forbids_the_data_paths_so_the_crawl_stops_saying_what_to_do(fake, tmp_path):
-    settings = Settings(tmp_path)
-    summary = crawl(settings, [profile_for(fake, permission="")])
+    summary = hosted.refused(Settings(tmp_path), profile_for(fake, permission=""), NAV)
     assert fake.calls() == [ROBOTS]  # nothing else: no listing, no document
     assert fake.data_requests() == []
     assert summary.robots_blocked == [listing_url(profile_for(fake), 2025)]
-    [(_, message)] = summary.failed
-    assert "robots.txt" in message and "disallows /index.php/100000" in message
-    assert "Ask the operator" in message and 'permission = "who granted it, when"' in message
-    assert len(RecordStore(settings.records_dir)) == 0
 
 
 def test_with_permission_every_run_proceeds_and_logs_who_granted_it(fake, tmp_path, caplog):
-    settings = Settings(tmp_path)
-    for _run in range(2):
-        caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="indexer.crawl.dbsearch"):
-            summary = crawl(settings, [profile_for(fake)])
-        assert not summary.failed
-        [record] = [r for r in caplog.records if PERMISSION in r.getMessage()]
-        assert "robots.txt disallows it" in record.getMessage() and "wakaba" in record.getMessage()
+    hosted.crawl_with_permission(Settings(tmp_path), profile_for(fake), caplog)
 
 
 def test_an_open_robots_txt_needs_no_permission(tmp_path):
     with FakeDbSearch(robots=OPEN_ROBOTS) as fake:
-        summary = crawl(Settings(tmp_path), [profile_for(fake, permission="")])
-        assert fake.calls() == FULL_CRAWL and summary.new == 4 and not summary.failed
+        hosted.crawl_openly(Settings(tmp_path), fake, profile_for, FULL_CRAWL)
 
 
 def test_a_shift_jis_host_reads_the_same(tmp_path):
@@ -225,41 +171,14 @@ def test_a_host_opening_documents_in_frames_is_read_from_the_voices_frame(tmp_pa
 
 
 def test_429_with_retry_after_is_honoured(fake, tmp_path):
-    slept: list[float] = []
-    fake.throttle.add("document")
-    summary = crawl(Settings(tmp_path), [profile_for(fake)], fetcher_options={"sleep": slept.append})
-    statuses = [status for _, _, query, status in fake.requests if "DocumentID" in query]
+    asked = lambda _, query: "DocumentID" in query
+    statuses = hosted.crawl_throttled(fake, Settings(tmp_path), profile_for(fake), "document", asked)
     assert statuses == [429, 200, 200, 200, 200]  # the first document, asked again after the wait
-    assert 1.0 in slept and summary.new == 4 and not summary.failed
 
 
 def test_minutes_crawl_and_reindex_through_the_command(fake, tmp_path):
-    config = tmp_path / "minutes.toml"
-    config.write_text(
-        f"""[[site]]
-name = "wakaba"
-kind = "dbsearch"
-base_url = "{fake.base}"
-body = "若葉市議会"
-years = [2025]
-permission = "{PERMISSION}"
-delay_seconds = 0
-""",
-        encoding="utf-8",
-    )
-    data = str(tmp_path / "data")
-    runner = CliRunner()
-    crawled = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(config), "--site", "wakaba"])
-    assert crawled.exit_code == 0, crawled.output
-    assert "new 3" in crawled.output and "parsed 3" in crawled.output
-    reindexed = runner.invoke(main, ["--data-dir", data, "reindex", "--config", str(config), "--site", "wakaba"])
-    assert reindexed.exit_code == 0, reindexed.output
-    assert "new 0" in reindexed.output and "meetings re-indexed 3" in reindexed.output
-    assert search_total(Settings(tmp_path / "data"), "防災センター") > 0
-    refused_config = tmp_path / "refused.toml"
-    refused_config.write_text(config.read_text(encoding="utf-8").replace(f'permission = "{PERMISSION}"\n', ""))
-    refused = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(refused_config)])
-    assert refused.exit_code == 1 and "disallows /index.php/100000" in refused.output
+    site = {**SITE, "base_url": fake.base}
+    hosted.crawl_and_reindex_through_the_command(tmp_path, site, hosted.without_permission, "/index.php/100000")
 
 
 def test_profiles_need_the_bodys_host(tmp_path):

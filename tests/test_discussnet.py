@@ -2,58 +2,33 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
+from functools import partial
 
 import pytest
-from click.testing import CliRunner
 
 from indexer.crawl import profiles
 from indexer.crawl.discussnet import request_key
 from indexer.crawl.profiles import ConfigError, SiteProfile, load_profiles
 from indexer.parse.discussnet import Council, Schedule, load_payload, meeting_from_minutes
-from indexer.pipeline import crawl, reindex
-from indexer.search.engine import SearchIndex, SearchRequest
+from indexer.pipeline import reindex
 from indexer.settings import Settings
 from indexer.store.raw_store import RawStore
-from indexer.store.record_store import RecordStore
-from search_web.cli import main
+from tests import hosted_helpers as hosted
+from tests.conftest import search_total
 from tests.discussnet_server import OPEN_ROBOTS, TENANT, TENANT_ID, FakeDiscussNet
 
 PERMISSION = "桜ヶ丘市議会事務局 議事課長, 2025-05-01 (letter)"
 API = "/dnp/search/"
 
-
-def profile_for(fake: FakeDiscussNet, **overrides) -> SiteProfile:
-    options = dict(
-        name="sakura",
-        kind="discussnet",
-        base_url=fake.base,
-        tenant=TENANT,
-        body="桜ヶ丘市議会",
-        years=[2024, 2025],
-        permission=PERMISSION,
-        delay_seconds=0,
-        timeout_seconds=5,
-        retries=1,
-        backoff_seconds=0.01,
-    )
-    options.update(overrides)
-    return SiteProfile(**options)
+SITE = dict(name="sakura", kind="discussnet", tenant=TENANT, body="桜ヶ丘市議会", permission=PERMISSION)
+profile_for = partial(hosted.profile_of, SITE)
 
 
 @pytest.fixture()
 def fake():
     with FakeDiscussNet() as running:
         yield running
-
-
-def search_total(settings: Settings, q: str) -> int:
-    engine = SearchIndex(settings.index_dir)
-    try:
-        return engine.search(SearchRequest(q=q)).total
-    finally:
-        engine.close()
 
 
 def form(council: int | None = None, schedule: int | None = None) -> dict[str, str]:
@@ -109,9 +84,7 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_answer
     assert stored.parse_status == "ok" and stored.link_text == "令和 7年 6月 定例会(第2回) 06月17日-02号"
     assert b"tenant_minutes" in raw.body(stored)
     raw.close()
-    meetings = {m.url: m for m in RecordStore(settings.records_dir)}
-    assert len(meetings) == 4 and summary.meetings_changed == 4
-    assert {m.body for m in meetings.values()} == {"桜ヶ丘市議会"}  # the profile's body, on every meeting
+    meetings = hosted.crawled_meetings(settings, summary, "桜ヶ丘市議会")
     june = meetings[f"{fake.base}/tenant/{TENANT}/MinuteView.html?council_id=31&schedule_id=2"]
     assert june.date == date(2025, 6, 17) and june.committee == "本会議"
     assert june.title == "令和 7年 6月 定例会(第2回) 06月17日-02号"
@@ -132,120 +105,56 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_answer
 
 
 def test_an_unchanged_recrawl_fetches_nothing_new(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    mtimes = {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")}
-    fake.requests.clear()
-    second = reindex(settings, [profile_for(fake)])
+    hosted.reindex_unchanged(fake, profile_for(fake), Settings(tmp_path))
     assert fake.calls() == RECRAWL and API + "minutes/get_minute" not in fake.data_requests()
     assert [status for _, path, _, status in fake.requests if path.endswith("tenant.js")] == [304]
-    assert second.new == 0 and second.changed == 0 and second.parsed == 0 and not second.failed
-    assert second.meetings_changed == 0 and second.generation == first.generation
-    assert {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")} == mtimes
 
 
 def test_a_meeting_whose_listing_entry_changed_is_fetched_parsed_and_reindexed_alone(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    june = fake.councils[31]
-    june.minutes[2][4]["body"] = "<pre>◆１番（川上花子議員）　臨時の水道料金協議について伺います。</pre>"
-    june.schedules[2]["page_no"] = 11  # the record was issued again: its listing entry moved
-    fake.requests.clear()
-    again = reindex(settings, [profile_for(fake)])
+    def change():
+        june = fake.councils[31]
+        june.minutes[2][4]["body"] = "<pre>◆１番（川上花子議員）　臨時の水道料金協議について伺います。</pre>"
+        june.schedules[2]["page_no"] = 11  # the record was issued again: its listing entry moved
+
+    url = f"{fake.base}/tenant/{TENANT}/MinuteView.html?council_id=31&schedule_id=2"
+    hosted.reindex_one_changed(fake, profile_for(fake), Settings(tmp_path), change, url)
     assert fake.calls() == [*RECRAWL[:5], minutes_of(31, 2), *RECRAWL[5:]]
-    assert again.changed == 1 and again.new == 0 and again.parsed == 1 and again.meetings_changed == 1
-    assert again.utterances_indexed == len(RecordStore(settings.records_dir).get(first_id(settings, 31, 2)).utterances)
-    assert again.generation != first.generation
-    assert search_total(settings, "水道料金") == 1
-
-
-def first_id(settings: Settings, council: int, schedule: int) -> str:
-    return next(
-        m.id
-        for m in RecordStore(settings.records_dir)
-        if m.url.endswith(f"council_id={council}&schedule_id={schedule}")
-    )
 
 
 def test_a_silent_correction_is_caught_by_the_recheck_and_only_that_meeting_is_reindexed(fake, tmp_path):
-    settings = Settings(tmp_path)
-    reindex(settings, [profile_for(fake)])
-    fake.councils[21].minutes[1][5]["body"] = "<pre>◎市長（大川正君）　路線図は広報紙の特集号でお示しします。</pre>"
-    fake.requests.clear()
-    unnoticed = reindex(settings, [profile_for(fake)])  # the listing says nothing: not fetched yet
-    assert fake.calls() == RECRAWL and unnoticed.changed == 0
-    fake.requests.clear()
-    rechecked = reindex(settings, [profile_for(fake, recheck_days=0)])  # every stored sitting is due
+    def correct():
+        fake.councils[21].minutes[1][5]["body"] = "<pre>◎市長（大川正君）　路線図は広報紙の特集号でお示しします。</pre>"
+
+    hosted.recheck_a_silent_correction(fake, profile_for, Settings(tmp_path), correct, RECRAWL)
     assert sum(1 for path in fake.data_requests() if path.endswith("get_minute")) == 4
-    assert rechecked.changed == 1 and rechecked.parsed == 1 and rechecked.meetings_changed == 1
-    assert search_total(settings, "特集号") == 1
 
 
 def test_robots_forbids_the_data_paths_so_the_crawl_stops_saying_what_to_do(fake, tmp_path):
-    settings = Settings(tmp_path)
-    summary = crawl(settings, [profile_for(fake, permission="")])
+    summary = hosted.refused(Settings(tmp_path), profile_for(fake, permission=""), API + "councils/index")
     assert fake.calls() == [("GET", "/robots.txt", {})]  # nothing else: not the tenant script, not the API
     assert summary.robots_blocked == [fake.base + API + "councils/index"]
-    [(_, message)] = summary.failed
-    assert "robots.txt" in message and "disallows /dnp/search/councils/index" in message
-    assert "Ask the operator" in message and 'permission = "who granted it, when"' in message
-    assert len(RecordStore(settings.records_dir)) == 0
 
 
 def test_with_permission_every_run_proceeds_and_logs_who_granted_it(fake, tmp_path, caplog):
-    settings = Settings(tmp_path)
-    for _run in range(2):
-        caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="indexer.crawl.discussnet"):
-            summary = crawl(settings, [profile_for(fake)])
-        assert not summary.failed
-        [record] = [r for r in caplog.records if PERMISSION in r.getMessage()]
-        assert "robots.txt disallows it" in record.getMessage() and "sakura" in record.getMessage()
+    hosted.crawl_with_permission(Settings(tmp_path), profile_for(fake), caplog)
 
 
 def test_an_open_robots_txt_needs_no_permission(tmp_path):
     with FakeDiscussNet(robots=OPEN_ROBOTS) as fake:
-        summary = crawl(Settings(tmp_path), [profile_for(fake, permission="")])
-        assert fake.calls() == FULL_CRAWL and summary.new == 4 and not summary.failed
+        hosted.crawl_openly(Settings(tmp_path), fake, profile_for, FULL_CRAWL)
 
 
 def test_429_with_retry_after_is_honoured(fake, tmp_path):
-    slept: list[float] = []
-    fake.throttle.add(API + "minutes/get_schedule")
-    summary = crawl(Settings(tmp_path), [profile_for(fake)], fetcher_options={"sleep": slept.append})
-    statuses = [status for _, path, _, status in fake.requests if path.endswith("get_schedule")]
+    path = API + "minutes/get_schedule"
+    statuses = hosted.crawl_throttled(fake, Settings(tmp_path), profile_for(fake), path, lambda asked, _: asked == path)
     assert statuses == [429, 200, 200, 200]  # the first council's listing, asked again after the wait
-    assert 1.0 in slept and summary.new == 4 and not summary.failed
 
 
 def test_minutes_crawl_and_reindex_through_the_command(fake, tmp_path):
-    config = tmp_path / "minutes.toml"
-    config.write_text(
-        f"""[[site]]
-name = "sakura"
-kind = "discussnet"
-base_url = "{fake.base}"
-tenant = "{TENANT}"
-body = "桜ヶ丘市議会"
-years = [2025]
-permission = "{PERMISSION}"
-delay_seconds = 0
-""",
-        encoding="utf-8",
+    site = {**SITE, "base_url": fake.base}
+    hosted.crawl_and_reindex_through_the_command(
+        tmp_path, site, hosted.without_permission, "/dnp/search/councils/index"
     )
-    data = str(tmp_path / "data")
-    runner = CliRunner()
-    crawled = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(config), "--site", "sakura"])
-    assert crawled.exit_code == 0, crawled.output
-    assert "new 3" in crawled.output and "parsed 3" in crawled.output
-    reindexed = runner.invoke(main, ["--data-dir", data, "reindex", "--config", str(config), "--site", "sakura"])
-    assert reindexed.exit_code == 0, reindexed.output
-    assert "new 0" in reindexed.output and "meetings re-indexed 3" in reindexed.output
-    assert search_total(Settings(tmp_path / "data"), "防災センター") > 0
-    refused_config = tmp_path / "refused.toml"
-    refused_config.write_text(config.read_text(encoding="utf-8").replace(f'permission = "{PERMISSION}"\n', ""))
-    refused = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(refused_config)])
-    assert refused.exit_code == 1 and "disallows /dnp/search/councils/index" in refused.output
 
 
 def test_profiles_name_the_hosted_systems_and_refuse_what_is_not_there(tmp_path, monkeypatch):

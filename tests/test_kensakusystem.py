@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
+from functools import partial
 
 import pytest
-from click.testing import CliRunner
 
 from indexer.crawl.kensakusystem import store_key, tree_url
-from indexer.crawl.profiles import SiteProfile, load_profiles
+from indexer.crawl.profiles import load_profiles
 from indexer.parse.kensakusystem import (
     Sitting,
     date_of_file,
@@ -22,46 +21,24 @@ from indexer.parse.kensakusystem import (
     year_of,
 )
 from indexer.pipeline import crawl, reindex
-from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.settings import Settings
 from indexer.store.raw_store import RawStore
 from indexer.store.record_store import RecordStore
-from search_web.cli import main
+from tests import hosted_helpers as hosted
+from tests.conftest import search_total
 from tests.kensakusystem_server import CGI, FORBID_ALL, FORBID_CGI, TENANT, FakeKensakuSystem
 
 PERMISSION = "桜ヶ丘市議会事務局 議事課長, 2025-05-01 (letter)"
 CGI_PATH = f"/{TENANT}/{CGI}/"
 
-
-def profile_for(fake: FakeKensakuSystem, **overrides) -> SiteProfile:
-    options = dict(
-        name="sakura",
-        kind="kensakusystem",
-        base_url=fake.base,
-        tenant=TENANT,
-        body="桜ヶ丘市議会",
-        years=[2024, 2025],
-        delay_seconds=0,
-        timeout_seconds=5,
-        retries=1,
-        backoff_seconds=0.01,
-    )
-    options.update(overrides)
-    return SiteProfile(**options)
+SITE = dict(name="sakura", kind="kensakusystem", tenant=TENANT, body="桜ヶ丘市議会")
+profile_for = partial(hosted.profile_of, SITE)
 
 
 @pytest.fixture()
 def fake():
     with FakeKensakuSystem() as running:
         yield running
-
-
-def search_total(settings: Settings, q: str) -> int:
-    engine = SearchIndex(settings.index_dir)
-    try:
-        return engine.search(SearchRequest(q=q)).total
-    finally:
-        engine.close()
 
 
 def tree(node: str | None = None) -> tuple[str, dict[str, str]]:
@@ -110,9 +87,7 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_answer
     assert stored.parse_status == "ok" and stored.link_text == "令和 7年 第2回定例会 (第2日 6月17日)"
     assert "防災センター".encode("cp932") in raw.body(stored)  # kept as served: Shift_JIS
     raw.close()
-    meetings = {m.url: m for m in RecordStore(settings.records_dir)}
-    assert len(meetings) == 4 and summary.meetings_changed == 4
-    assert {m.body for m in meetings.values()} == {"桜ヶ丘市議会"}  # the profile's body, on every meeting
+    meetings = hosted.crawled_meetings(settings, summary, "桜ヶ丘市議会")
     june = meetings[f"{fake.base}{CGI_PATH}ResultFrame.exe?fileName=R070617A&startPos=0"]
     assert june.date == date(2025, 6, 17) and june.committee == "本会議" and june.meeting_name == "第2回定例会"
     assert june.title == "令和 7年 第2回定例会 (第2日 6月17日)"
@@ -131,16 +106,9 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_answer
 
 
 def test_an_unchanged_recrawl_fetches_nothing_new(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    mtimes = {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")}
-    fake.requests.clear()
-    second = reindex(settings, [profile_for(fake)])
+    hosted.reindex_unchanged(fake, profile_for(fake), Settings(tmp_path))
     assert fake.calls() == RECRAWL and "GetText3.exe" not in "".join(fake.cgi_requests())  # 8 requests
     assert [status for _, path, _, status in fake.requests if path.endswith("index.html")] == [304]
-    assert second.new == 0 and second.changed == 0 and second.parsed == 0 and not second.failed
-    assert second.meetings_changed == 0 and second.generation == first.generation
-    assert {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")} == mtimes
 
 
 def test_a_new_session_code_changes_no_key_and_fetches_nothing_new(fake, tmp_path):
@@ -158,85 +126,55 @@ def test_a_new_session_code_changes_no_key_and_fetches_nothing_new(fake, tmp_pat
 
 
 def test_a_sitting_whose_tree_entry_changed_is_fetched_parsed_and_reindexed_alone(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    _meeting, sitting = fake.tree.sitting("R070617A")
-    sitting.lines[15] = "○１番議員（川上花子）\u3000臨時の水道料金協議について伺います。"
-    sitting.day = "（第2号 6月17日）"  # the record was issued again: its entry in the tree changed
-    fake.requests.clear()
-    again = reindex(settings, [profile_for(fake)])
+    def change():
+        _meeting, sitting = fake.tree.sitting("R070617A")
+        sitting.lines[15] = "○１番議員（川上花子）\u3000臨時の水道料金協議について伺います。"
+        sitting.day = "（第2号 6月17日）"  # the record was issued again: its entry in the tree changed
+
+    url = f"{fake.base}{CGI_PATH}ResultFrame.exe?fileName=R070617A&startPos=0"
+    june = hosted.reindex_one_changed(fake, profile_for(fake), Settings(tmp_path), change, url)
     assert fake.calls() == [*RECRAWL[:5], text("R070617A"), *RECRAWL[5:]]
-    assert again.changed == 1 and again.new == 0 and again.parsed == 1 and again.meetings_changed == 1
-    june = next(m for m in RecordStore(settings.records_dir) if m.url.endswith("fileName=R070617A&startPos=0"))
     assert june.title == "令和 7年 第2回定例会 (第2号 6月17日)"
-    assert again.utterances_indexed == len(june.utterances) and again.generation != first.generation
-    assert search_total(settings, "水道料金") == 1
 
 
 def test_a_silent_correction_is_caught_by_the_recheck_and_only_that_meeting_is_reindexed(fake, tmp_path):
-    settings = Settings(tmp_path)
-    reindex(settings, [profile_for(fake)])
-    _meeting, sitting = fake.tree.sitting("R061203A")
-    sitting.lines[16] = "○市長（大川正）\u3000路線図は広報紙の特集号でお示しします。"
-    fake.requests.clear()
-    unnoticed = reindex(settings, [profile_for(fake)])  # the tree says nothing: not fetched yet
-    assert fake.calls() == RECRAWL and unnoticed.changed == 0
-    fake.requests.clear()
-    rechecked = reindex(settings, [profile_for(fake, recheck_days=0)])  # every stored sitting is due
+    def correct():
+        _meeting, sitting = fake.tree.sitting("R061203A")
+        sitting.lines[16] = "○市長（大川正）\u3000路線図は広報紙の特集号でお示しします。"
+
+    hosted.recheck_a_silent_correction(fake, profile_for, Settings(tmp_path), correct, RECRAWL)
     assert sum(1 for path in fake.cgi_requests() if path.endswith("GetText3.exe")) == 4
-    assert rechecked.changed == 1 and rechecked.parsed == 1
-    assert rechecked.meetings_changed == 1 and search_total(settings, "特集号") == 1
 
 
 def test_renaming_the_body_reparses_without_fetching(fake, tmp_path):
-    settings = Settings(tmp_path)
-    reindex(settings, [profile_for(fake)])
-    fake.requests.clear()
-    renamed = reindex(settings, [profile_for(fake, body="桜ヶ丘市")])
-    assert fake.calls() == RECRAWL and renamed.parsed == 4 and renamed.meetings_changed == 4
-    assert {m.body for m in RecordStore(settings.records_dir)} == {"桜ヶ丘市"}
+    hosted.reindex_renamed(fake, profile_for, Settings(tmp_path), RECRAWL)
 
 
 def test_robots_forbidding_everything_stops_the_crawl_saying_what_to_do(tmp_path):
     with FakeKensakuSystem(robots=FORBID_ALL) as fake:
-        summary = crawl(Settings(tmp_path), [profile_for(fake)])
+        summary = hosted.refused(Settings(tmp_path), profile_for(fake), f"/{TENANT}/index.html")
         assert fake.calls() == [("/robots.txt", {})]  # nothing else: not the landing page, not the CGI
     assert summary.robots_blocked == [f"{fake.base}/{TENANT}/index.html"]
-    [(_, message)] = summary.failed
-    assert "robots.txt" in message and f"disallows /{TENANT}/index.html" in message
-    assert "Ask the operator" in message and 'permission = "who granted it, when"' in message
-    assert len(RecordStore(Settings(tmp_path).records_dir)) == 0
 
 
 def test_robots_forbidding_the_cgi_stops_before_any_data_path(tmp_path):
     with FakeKensakuSystem(robots=FORBID_CGI) as fake:
-        summary = crawl(Settings(tmp_path), [profile_for(fake)])
+        disallowed = f"{CGI_PATH}See.exe, where kensakusystem.jp serves the minutes"
+        summary = hosted.refused(Settings(tmp_path), profile_for(fake), disallowed)
         assert fake.calls() == LISTINGS[:2] and fake.cgi_requests() == []  # the landing page only
     assert summary.robots_blocked == [fake.base + CGI_PATH + "See.exe"]
-    [(_, message)] = summary.failed
-    assert f"disallows {CGI_PATH}See.exe, where kensakusystem.jp serves the minutes" in message
-    assert 'permission = "who granted it, when"' in message
 
 
 def test_with_permission_every_run_proceeds_and_logs_who_granted_it(tmp_path, caplog):
-    settings = Settings(tmp_path)
     with FakeKensakuSystem(robots=FORBID_CGI) as fake:
-        for run in range(2):
-            caplog.clear()
-            with caplog.at_level(logging.WARNING, logger="indexer.crawl.kensakusystem"):
-                summary = crawl(settings, [profile_for(fake, permission=PERMISSION)])
-            assert not summary.failed and summary.new == (4 if run == 0 else 0)
-            [record] = [r for r in caplog.records if PERMISSION in r.getMessage()]
-            assert "robots.txt disallows it" in record.getMessage() and "sakura" in record.getMessage()
+        runs = hosted.crawl_with_permission(Settings(tmp_path), profile_for(fake, permission=PERMISSION), caplog)
+    assert [run.new for run in runs] == [4, 0]
 
 
 def test_429_with_retry_after_is_honoured(fake, tmp_path):
-    slept: list[float] = []
-    fake.throttle.add(CGI_PATH + "GetText3.exe")
-    summary = crawl(Settings(tmp_path), [profile_for(fake)], fetcher_options={"sleep": slept.append})
-    statuses = [status for _, path, _, status in fake.requests if path.endswith("GetText3.exe")]
+    path = CGI_PATH + "GetText3.exe"
+    statuses = hosted.crawl_throttled(fake, Settings(tmp_path), profile_for(fake), path, lambda asked, _: asked == path)
     assert statuses == [429, 200, 200, 200, 200]  # the first sitting, asked again after the wait
-    assert 1.0 in slept and summary.new == 4 and not summary.failed
 
 
 def test_a_document_the_system_cannot_read_fails_and_is_not_stored(fake, tmp_path):
@@ -250,31 +188,12 @@ def test_a_document_the_system_cannot_read_fails_and_is_not_stored(fake, tmp_pat
 
 
 def test_minutes_crawl_and_reindex_through_the_command(fake, tmp_path):
-    config = tmp_path / "minutes.toml"
-    config.write_text(
-        f"""[[site]]
-name = "sakura"
-kind = "kensakusystem"
-base_url = "{fake.base}"
-tenant = "{TENANT}"
-body = "桜ヶ丘市議会"
-years = [2025]
-delay_seconds = 0
-""",
-        encoding="utf-8",
-    )
-    data = str(tmp_path / "data")
-    runner = CliRunner()
-    crawled = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(config), "--site", "sakura"])
-    assert crawled.exit_code == 0, crawled.output
-    assert "new 3" in crawled.output and "parsed 3" in crawled.output
-    reindexed = runner.invoke(main, ["--data-dir", data, "reindex", "--config", str(config), "--site", "sakura"])
-    assert reindexed.exit_code == 0, reindexed.output
-    assert "new 0" in reindexed.output and "meetings re-indexed 3" in reindexed.output
-    assert search_total(Settings(tmp_path / "data"), "防災センター") > 0
-    fake.robots = FORBID_CGI
-    refused = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(config)])
-    assert refused.exit_code == 1 and f"disallows {CGI_PATH}See.exe" in refused.output
+    def forbid_the_cgi(config):
+        fake.robots = FORBID_CGI
+        return config
+
+    site = {**SITE, "base_url": fake.base}
+    hosted.crawl_and_reindex_through_the_command(tmp_path, site, forbid_the_cgi, f"{CGI_PATH}See.exe")
 
 
 def test_a_profile_names_the_system_by_its_origin(tmp_path):

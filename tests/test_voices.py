@@ -2,56 +2,32 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
+from functools import partial
 
 import pytest
-from click.testing import CliRunner
 
 from indexer.crawl.profiles import ConfigError, SiteProfile, load_profiles
 from indexer.crawl.voices import cgi_url, listing_url, text_url
 from indexer.parse.voices import Sitting, meeting_from_page, read_listing
 from indexer.pipeline import crawl, reindex
-from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.settings import Settings
 from indexer.store.raw_store import RawStore
 from indexer.store.record_store import RecordStore
-from search_web.cli import main
+from tests import hosted_helpers as hosted
+from tests.conftest import search_total
 from tests.voices_server import CGI, OPEN_ROBOTS, TENANT, FakeVoices, build_sittings
 
 PERMISSION = "桜ヶ丘市議会事務局 議事課長, 2025-05-01 (letter)"
 
-
-def profile_for(fake: FakeVoices, **overrides) -> SiteProfile:
-    options = dict(
-        name="sakura",
-        kind="voices",
-        base_url=fake.base,
-        tenant=TENANT,
-        body="桜ヶ丘市議会",
-        years=[2024, 2025],
-        permission=PERMISSION,
-        delay_seconds=0,
-        timeout_seconds=5,
-        retries=1,
-        backoff_seconds=0.01,
-    )
-    options.update(overrides)
-    return SiteProfile(**options)
+SITE = dict(name="sakura", kind="voices", tenant=TENANT, body="桜ヶ丘市議会", permission=PERMISSION)
+profile_for = partial(hosted.profile_of, SITE)
 
 
 @pytest.fixture()
 def fake():
     with FakeVoices() as running:
         yield running
-
-
-def search_total(settings: Settings, q: str) -> int:
-    engine = SearchIndex(settings.index_dir)
-    try:
-        return engine.search(SearchRequest(q=q)).total
-    finally:
-        engine.close()
 
 
 def listing(year: int | None, page: int = 1, hits: int = 0) -> tuple[str, dict[str, str]]:
@@ -91,9 +67,7 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_answer
     body = raw.body(stored)
     assert b"charset=Shift_JIS" in body and "防災センター".encode("cp932") in body  # kept as served
     raw.close()
-    meetings = {m.url: m for m in RecordStore(settings.records_dir)}
-    assert len(meetings) == 4 and summary.meetings_changed == 4
-    assert {m.body for m in meetings.values()} == {"桜ヶ丘市議会"}  # the profile's body, on every meeting
+    meetings = hosted.crawled_meetings(settings, summary, "桜ヶ丘市議会")
     june = meetings[key]
     assert june.date == date(2025, 6, 17) and june.committee == "本会議"
     assert june.title == "令和 7年第 2回 6月定例会 06月17日-02号" and june.meeting_name == "令和 7年第 2回 6月定例会"
@@ -123,86 +97,49 @@ def test_a_full_crawl_makes_exactly_the_expected_requests_and_keeps_every_answer
 
 
 def test_an_unchanged_recrawl_fetches_nothing_new(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    mtimes = {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")}
-    fake.requests.clear()
-    second = reindex(settings, [profile_for(fake)])
+    hosted.reindex_unchanged(fake, profile_for(fake), Settings(tmp_path))
     assert fake.calls() == RECRAWL and not any(q["ACT"] == "203" for q in fake.data_requests())
-    assert second.new == 0 and second.changed == 0 and second.parsed == 0 and not second.failed
-    assert second.meetings_changed == 0 and second.generation == first.generation
-    assert {p: p.stat().st_mtime_ns for p in settings.records_dir.glob("*.json")} == mtimes
 
 
 def test_a_meeting_whose_listing_row_changed_is_fetched_parsed_and_reindexed_alone(fake, tmp_path):
-    settings = Settings(tmp_path)
-    first = reindex(settings, [profile_for(fake)])
-    sitting = fake.sittings[5103]
-    sitting.text = sitting.text.replace("防災センターの整備計画の進み具合", "臨時の水道料金協議の進み具合")
-    sitting.revision = 2  # the record was issued again: its row's UNID changed
-    fake.requests.clear()
-    again = reindex(settings, [profile_for(fake)])
+    def change():
+        sitting = fake.sittings[5103]
+        sitting.text = sitting.text.replace("防災センターの整備計画の進み具合", "臨時の水道料金協議の進み具合")
+        sitting.revision = 2  # the record was issued again: its row's UNID changed
+
+    url = text_url(profile_for(fake), "5103")
+    hosted.reindex_one_changed(fake, profile_for(fake), Settings(tmp_path), change, url)
     assert fake.calls() == [ROBOTS_TXT, listing(2025), text(5103), listing(2024)]
-    assert again.changed == 1 and again.new == 0 and again.parsed == 1 and again.meetings_changed == 1
-    changed = RecordStore(settings.records_dir).get(meeting_id(settings, 5103))
-    assert again.utterances_indexed == len(changed.utterances) and again.generation != first.generation
-    assert search_total(settings, "水道料金") == 1
-
-
-def meeting_id(settings: Settings, fino: int) -> str:
-    return next(m.id for m in RecordStore(settings.records_dir) if f"FINO={fino}&" in m.url)
 
 
 def test_a_silent_correction_is_caught_by_the_recheck_and_only_that_meeting_is_reindexed(fake, tmp_path):
-    settings = Settings(tmp_path)
-    reindex(settings, [profile_for(fake)])
-    sitting = fake.sittings[5001]
-    sitting.text = sitting.text.replace("来春に新しい路線を示します", "路線図は広報紙の特集号でお示しします")
-    fake.requests.clear()
-    unnoticed = reindex(settings, [profile_for(fake)])  # the listing says nothing: not fetched yet
-    assert fake.calls() == RECRAWL and unnoticed.changed == 0
-    fake.requests.clear()
-    rechecked = reindex(settings, [profile_for(fake, recheck_days=0)])  # every stored sitting is due
+    def correct():
+        sitting = fake.sittings[5001]
+        sitting.text = sitting.text.replace("来春に新しい路線を示します", "路線図は広報紙の特集号でお示しします")
+
+    hosted.recheck_a_silent_correction(fake, profile_for, Settings(tmp_path), correct, RECRAWL)
     assert sum(1 for q in fake.data_requests() if q["ACT"] == "203") == 4
-    assert rechecked.changed == 1 and rechecked.parsed == 1 and rechecked.meetings_changed == 1
-    assert search_total(settings, "特集号") == 1
 
 
 def test_robots_forbids_the_cgi_so_the_crawl_stops_saying_what_to_do(fake, tmp_path):
-    settings = Settings(tmp_path)
-    summary = crawl(settings, [profile_for(fake, permission="")])
+    summary = hosted.refused(Settings(tmp_path), profile_for(fake, permission=""), "/voices/cgi/voiweb.exe")
     assert fake.calls() == [ROBOTS_TXT]  # nothing else: no listing, no text
     assert summary.robots_blocked == [listing_url(profile_for(fake), 2025)]
-    [(_, message)] = summary.failed
-    assert "robots.txt" in message and "disallows /voices/cgi/voiweb.exe" in message
-    assert "Ask the operator" in message and 'permission = "who granted it, when"' in message
-    assert len(RecordStore(settings.records_dir)) == 0
 
 
 def test_with_permission_every_run_proceeds_and_logs_who_granted_it(fake, tmp_path, caplog):
-    settings = Settings(tmp_path)
-    for _run in range(2):
-        caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="indexer.crawl.voices"):
-            summary = crawl(settings, [profile_for(fake)])
-        assert not summary.failed
-        [record] = [r for r in caplog.records if PERMISSION in r.getMessage()]
-        assert "robots.txt disallows it" in record.getMessage() and "sakura" in record.getMessage()
+    hosted.crawl_with_permission(Settings(tmp_path), profile_for(fake), caplog)
 
 
 def test_an_open_robots_txt_needs_no_permission(tmp_path):
     with FakeVoices(robots=OPEN_ROBOTS) as fake:
-        summary = crawl(Settings(tmp_path), [profile_for(fake, permission="")])
-        assert fake.calls() == FULL_CRAWL and summary.new == 4 and not summary.failed
+        hosted.crawl_openly(Settings(tmp_path), fake, profile_for, FULL_CRAWL)
 
 
 def test_429_with_retry_after_is_honoured(fake, tmp_path):
-    slept: list[float] = []
-    fake.throttle.add("100")
-    summary = crawl(Settings(tmp_path), [profile_for(fake)], fetcher_options={"sleep": slept.append})
-    statuses = [status for _, query, status in fake.requests if query.get("ACT") == "100"]
+    asked = lambda _, query: query.get("ACT") == "100"
+    statuses = hosted.crawl_throttled(fake, Settings(tmp_path), profile_for(fake), "100", asked)
     assert statuses == [429, 200, 200]  # the first year's listing, asked again after the wait
-    assert 1.0 in slept and summary.new == 4 and not summary.failed
 
 
 def test_every_year_and_every_page_of_a_long_listing(tmp_path):
@@ -225,42 +162,12 @@ def test_every_year_and_every_page_of_a_long_listing(tmp_path):
 
 
 def test_renaming_the_body_reparses_without_fetching(fake, tmp_path):
-    settings = Settings(tmp_path)
-    reindex(settings, [profile_for(fake)])
-    fake.requests.clear()
-    renamed = reindex(settings, [profile_for(fake, body="桜ヶ丘市")])
-    assert fake.calls() == RECRAWL and renamed.parsed == 4 and renamed.meetings_changed == 4
-    assert {m.body for m in RecordStore(settings.records_dir)} == {"桜ヶ丘市"}
+    hosted.reindex_renamed(fake, profile_for, Settings(tmp_path), RECRAWL)
 
 
 def test_minutes_crawl_and_reindex_through_the_command(fake, tmp_path):
-    config = tmp_path / "minutes.toml"
-    config.write_text(
-        f"""[[site]]
-name = "sakura"
-kind = "voices"
-base_url = "{fake.base}"
-tenant = "{TENANT}"
-body = "桜ヶ丘市議会"
-years = [2025]
-permission = "{PERMISSION}"
-delay_seconds = 0
-""",
-        encoding="utf-8",
-    )
-    data = str(tmp_path / "data")
-    runner = CliRunner()
-    crawled = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(config), "--site", "sakura"])
-    assert crawled.exit_code == 0, crawled.output
-    assert "new 3" in crawled.output and "parsed 3" in crawled.output
-    reindexed = runner.invoke(main, ["--data-dir", data, "reindex", "--config", str(config), "--site", "sakura"])
-    assert reindexed.exit_code == 0, reindexed.output
-    assert "new 0" in reindexed.output and "meetings re-indexed 3" in reindexed.output
-    assert search_total(Settings(tmp_path / "data"), "防災センター") > 0
-    refused_config = tmp_path / "refused.toml"
-    refused_config.write_text(config.read_text(encoding="utf-8").replace(f'permission = "{PERMISSION}"\n', ""))
-    refused = runner.invoke(main, ["--data-dir", data, "crawl", "--config", str(refused_config)])
-    assert refused.exit_code == 1 and "disallows /voices/cgi/voiweb.exe" in refused.output
+    site = {**SITE, "base_url": fake.base}
+    hosted.crawl_and_reindex_through_the_command(tmp_path, site, hosted.without_permission, "/voices/cgi/voiweb.exe")
 
 
 def test_a_body_is_a_host_and_an_installation_path(tmp_path):

@@ -4,10 +4,10 @@ up for the tests."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
+
+from tests.fake_server import FakeHandler, FakeServer
 
 # Shaped like the vendor's file: the CGI of every usual installation path is disallowed.
 ROBOTS = """User-agent: *
@@ -175,39 +175,22 @@ _WINOPEN = (
 )
 
 
-class FakeVoices:
-    """Serves one installation in a thread; sittings can be changed between crawls; requests are logged."""
+class FakeVoices(FakeServer):
+    """Serves one installation in a thread; sittings can be changed between crawls; requests are logged as
+    (method, path, query fields, status); an ACT value in throttle answers 429 once."""
 
     def __init__(self, robots: str = ROBOTS, per_page: int | None = None):
-        self.robots = robots
         self.per_page = per_page  # rows per listing page; None: every row on the first page
         self.sittings = build_sittings()
-        self.requests: list[tuple[str, dict[str, str], int]] = []  # (path, query fields, status), in order
-        self.throttle: set[str] = set()  # ACT values whose next request answers 429 with Retry-After: 1
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(_Handler, robots)
 
     def calls(self) -> list[tuple[str, dict[str, str]]]:
-        """Return the requests made so far, without their statuses."""
-        return [(path, query) for path, query, _ in self.requests]
+        """Return the requests made so far, without their methods and statuses."""
+        return [(path, query) for _, path, query, _ in self.requests]
 
     def data_requests(self) -> list[dict[str, str]]:
         """Return the query fields of every request made to the CGI."""
-        return [query for path, query, _ in self.requests if path.lower() == CGI.lower()]
+        return [query for _, path, query, _ in self.requests if path.lower() == CGI.lower()]
 
     def listing(self, query: dict[str, str]) -> str:
         kinds = {int(k) for k in query.get("KGTP", "").split(",") if k.isdigit()}
@@ -259,49 +242,31 @@ class FakeVoices:
             + '<SCRIPT LANGUAGE="JavaScript">\nfunction init_h(){\n    parent.hitp = -1;\n}\n</SCRIPT>\n</BODY>\n</HTML>\n'
         )
 
-    def _handler(self):
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+class _Handler(FakeHandler):
+    fake: FakeVoices
 
-            def _send(self, status: int, body: bytes = b"", headers: dict | None = None, query=None):
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if body:
-                    self.wfile.write(body)
-                with fake._lock:
-                    fake.requests.append((urlsplit(self.path).path, query or {}, status))
+    def _page(self, markup: str, query: dict):
+        # The CGI names its charset only in the page's meta tag.
+        self.send(200, markup.encode(ENCODING), {"Content-Type": "text/html"}, query)
 
-            def _page(self, markup: str, query: dict):
-                # The CGI names its charset only in the page's meta tag.
-                self._send(200, markup.encode(ENCODING), {"Content-Type": "text/html"}, query)
-
-            def do_GET(self):
-                parts = urlsplit(self.path)
-                path = parts.path
-                query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True, encoding=ENCODING).items()}
-                if path == "/robots.txt":
-                    return self._send(200, fake.robots.encode(), {"Content-Type": "text/plain"})
-                if path == f"/{TENANT}/index.asp":
-                    return self._page(_PAGE_HEAD.format(title="会議録検索システム") + "<BODY>会議録検索</BODY>", query)
-                if path.lower() != CGI.lower():
-                    return self._send(404, b"not found", query=query)
-                act = query.get("ACT", "")
-                with fake._lock:
-                    throttled = act in fake.throttle
-                    fake.throttle.discard(act)
-                if throttled:
-                    return self._send(429, b"busy", {"Retry-After": "1"}, query)
-                if act == "100":
-                    return self._page(fake.listing(query), query)
-                sitting = fake.sittings.get(int(query.get("FINO") or 0)) if query.get("FINO", "").isdigit() else None
-                if act == "203" and sitting is not None:
-                    return self._page(fake.text(sitting), query)
-                self._page(_PAGE_HEAD.format(title="") + "<BODY>該当する会議録はありません。</BODY>", query)
-
-        return Handler
+    def do_GET(self):
+        fake = self.fake
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True, encoding=ENCODING).items()}
+        if path == "/robots.txt":
+            return self.send_robots()
+        if path == f"/{TENANT}/index.asp":
+            return self._page(_PAGE_HEAD.format(title="会議録検索システム") + "<BODY>会議録検索</BODY>", query)
+        if path.lower() != CGI.lower():
+            return self.send(404, b"not found", fields=query)
+        act = query.get("ACT", "")
+        if self.busy(act, query):
+            return
+        if act == "100":
+            return self._page(fake.listing(query), query)
+        sitting = fake.sittings.get(int(query.get("FINO") or 0)) if query.get("FINO", "").isdigit() else None
+        if act == "203" and sitting is not None:
+            return self._page(fake.text(sitting), query)
+        self._page(_PAGE_HEAD.format(title="") + "<BODY>該当する会議録はありません。</BODY>", query)

@@ -47,15 +47,15 @@ so `minutes reindex` re-parses without fetching.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from urllib.parse import urlencode, urljoin, urlsplit
+from datetime import date
+from functools import partial
+from urllib.parse import urlencode, urljoin
 
 from indexer.crawl.crawler import CrawlReport
 from indexer.crawl.fetch import Fetcher
+from indexer.crawl.hosted_common import Answer, Walk, context_version, parse_pending
 from indexer.crawl.profiles import SiteProfile
 from indexer.parse.dbsearch import (
     PARSER_VERSION,
@@ -67,6 +67,7 @@ from indexer.parse.dbsearch import (
     read_listing,
 )
 from indexer.parse.page import ParseError
+from indexer.records import Meeting
 from indexer.store.ingest import IngestReport
 from indexer.store.raw_store import RawPage, RawStore
 from indexer.store.record_store import RecordStore
@@ -78,10 +79,6 @@ ROOT = f"/index.php/{NAVIGATION}"
 MINUTES_KIND = "dbsearch"  # the manifest kind of a document; listings are "listing"
 WHOLE_PERIOD_START = "1970-01-01"  # a listing without `years` covers every sitting since
 MAX_LISTING_PAGES = 1000  # a guard against a pagination that never ends
-
-
-class Refused(Exception):
-    """robots.txt forbids a path the crawl needs and the profile holds no permission."""
 
 
 def listing_url(profile: SiteProfile, year: int | None, page: int = 1) -> str:
@@ -99,80 +96,22 @@ def document_url(profile: SiteProfile, row: Listed) -> str:
     return f"{profile.base_url}{ROOT}?{query}"
 
 
-def refusal_message(profile: SiteProfile, url: str) -> str:
-    """Say that robots.txt forbids a path, and what the operator can do about it."""
-    path = urlsplit(url).path
-    return (
-        f"site {profile.name}: robots.txt of {profile.base_url} disallows {path}, where DB-Search serves its "
-        f"listings and minutes; nothing was fetched from it. Ask the operator (the body, e.g. its assembly "
-        f"secretariat, or the system's vendor) for consent, then record it in the site's profile as "
-        f'permission = "who granted it, when"'
-    )
+class _Walk(Walk):
+    """One run over a body's host, whose pages change on every request (their links' navigation numbers)."""
 
+    def served(self, path: str) -> str:
+        return "where DB-Search serves its listings and minutes"
 
-@dataclass
-class _Answer:
-    """What one request gave: the body (stored, or the stored one on a 304), or None on failure."""
+    def named(self, key: str, url: str) -> str:
+        return url  # a later listing page: the link followed, not the key it is kept under
 
-    body: bytes | None
-    content_type: str | None = None
-    not_modified: bool = False
+    def stored_final_url(self, key: str, url: str, final_url: str) -> str:
+        return final_url
 
-
-@dataclass
-class _Walk:
-    """One run over a body's host: its profile, stores, fetcher and the report being filled."""
-
-    profile: SiteProfile
-    raw: RawStore
-    fetcher: Fetcher
-    report: CrawlReport
-    progress: Callable[[str], None] | None
-    calls: int = 0
-
-    def allowed(self, url: str) -> None:
-        """Raise Refused when robots.txt forbids url and the profile holds no permission."""
-        if self.profile.permission or self.fetcher.robots_allows(url):
-            return
-        self.report.robots_blocked.append(url)
-        raise Refused(refusal_message(self.profile, url))
-
-    def budget_left(self) -> bool:
-        """Tell whether max_pages leaves room for another request."""
-        return self.calls < self.profile.max_pages
-
-    def get(self, key: str, url: str, kind: str, link_text: str | None = None) -> _Answer:
-        """GET one URL with the validators of the page stored under key; keep a 200 there."""
-        self.allowed(url)
-        previous = self.raw.get(key)
-        if self.progress:
-            self.progress(key)
-        self.calls += 1
-        result = self.fetcher.fetch(
-            url,
-            etag=previous.etag if previous else None,
-            last_modified=previous.last_modified if previous else None,
-        )
-        if result.not_modified and previous and previous.sha256:
-            self.report.not_modified += 1
-            self.raw.mark_status(key, 304)
-            return _Answer(self.raw.body(previous), previous.content_type, not_modified=True)
-        if not result.ok:
-            self.report.failed.append((key, result.error or f"{url}: HTTP {result.status}"))
-            if previous:
-                self.raw.mark_status(key, result.status)
-            return _Answer(None)
-        self.report.fetched += 1
-        self.raw.put(
-            key,
-            result.body,
-            final_url=result.final_url,
-            headers=result.headers,
-            site=self.profile.name,
-            kind=kind,
-            link_text=link_text,
-        )
-        return _Answer(result.body, result.headers.get("content-type"))
+    def changed(self, answer: Answer, stored: RawPage) -> bool:
+        """Tell whether a document fetched again has another title or other voices than the stored one."""
+        old = document_digest(self.raw.body(stored), stored.content_type)
+        return answer.body is not None and old != document_digest(answer.body, answer.content_type)
 
 
 def crawl_tenant(
@@ -180,32 +119,20 @@ def crawl_tenant(
 ) -> CrawlReport:
     """Walk one body's host: the listings of the chosen years, page by page, and the documents holding
     speeches that are new, changed in the listing, or due for a recheck; every page is kept in the raw store."""
-    report = CrawlReport()
-    walk = _Walk(profile, raw, fetcher, report, progress)
+    walk = _Walk(profile, raw, fetcher, CrawlReport(), progress)
     years: list[int | None] = [*sorted(profile.years, reverse=True)] or [None]
-    data_path = listing_url(profile, years[0])
-    if profile.permission:
-        forbidden = not fetcher.robots_allows(data_path)
-        log.warning(
-            "site %s: crawling %s%s with the permission of %s",
-            profile.name,
-            f"{profile.base_url}/index.php/",
-            " (robots.txt disallows it)" if forbidden else "",
-            profile.permission,
-        )
-    try:
-        walk.allowed(data_path)  # the data path first: refuse before fetching anything else
-        before = _stored_rows(profile, raw)
-        for year in years:
-            if not walk.budget_left():
-                break
-            _walk_year(walk, year, before)
+    return walk.run(
+        f"{profile.base_url}/index.php/", [listing_url(profile, years[0])], lambda: _walk_years(walk, years)
+    )
+
+
+def _walk_years(walk: _Walk, years: list[int | None]) -> None:
+    before = _stored_rows(walk.profile, walk.raw)
+    for year in years:
         if not walk.budget_left():
-            log.warning("%s: stopped at max_pages=%d requests", profile.name, profile.max_pages)
-    except Refused as refusal:
-        report.failed.append((f"{profile.base_url}/index.php/", str(refusal)))
-    report.requests = len(fetcher.requests)
-    return report
+            break
+        _walk_year(walk, year, before)
+    walk.warn_if_spent()
 
 
 def _listing_prefix(profile: SiteProfile) -> str:
@@ -250,41 +177,15 @@ def _walk_year(walk: _Walk, year: int | None, before: dict[str, Listed]) -> None
             _walk_document(walk, row, before.get(row.document_id))
 
 
-def _due(page: RawPage, recheck_days: float) -> bool:
-    """Tell whether a stored page is old enough to be fetched again."""
-    try:
-        fetched = datetime.fromisoformat(page.fetched_at)
-    except ValueError:
-        return True
-    return (datetime.now(UTC) - fetched).total_seconds() >= recheck_days * 86400
-
-
 def _walk_document(walk: _Walk, row: Listed, listed_before: Listed | None) -> None:
-    profile, raw, report = walk.profile, walk.raw, walk.report
-    url = document_url(profile, row)
-    stored = raw.get(url)
-    known = stored is not None and stored.sha256 is not None
-    old_body = raw.body(stored) if known and stored is not None else None
-    if known and stored is not None:
-        relisted = listed_before is not None and listed_before.fingerprint() != row.fingerprint()
-        if not relisted and not _due(stored, profile.recheck_days):
-            return
-    answer = walk.get(url, url, MINUTES_KIND, link_text=row.title)
-    if answer.body is None or answer.not_modified:
-        return
-    if old_body is None or stored is None:
-        report.new += 1
-    elif document_digest(old_body, stored.content_type) != document_digest(answer.body, answer.content_type):
-        report.changed += 1
-    else:
-        report.unchanged += 1
+    url = document_url(walk.profile, row)
+    walk.minutes(url, url, MINUTES_KIND, row, listed_before, row.title)
 
 
 def _context_version(row: Listed, body: str = "") -> str:
     """Return the parser version stored beside a parsed document: the parser's, and its listing row's and
     body's, so a retitled or redated document, or a renamed body, re-parses it."""
-    context = f"{row.fingerprint()}|{body}"
-    return f"{PARSER_VERSION}+{hashlib.sha256(context.encode('utf-8')).hexdigest()[:10]}"
+    return context_version(PARSER_VERSION, f"{row.fingerprint()}|{body}")
 
 
 def parse_stored(
@@ -295,10 +196,9 @@ def parse_stored(
 ) -> IngestReport:
     """Parse the body's stored documents that are new, changed, or read with another parser or listing
     row, into the record store; read nothing but the raw store."""
-    report = IngestReport()
     rows = _stored_rows(profile, raw)
     prefix = f"{profile.base_url}{ROOT}?"
-    pending = []
+    stored = []
     for page in raw.pages():
         if page.site != profile.name or page.sha256 is None or page.kind != MINUTES_KIND:
             continue
@@ -306,48 +206,12 @@ def parse_stored(
             continue
         document_id = document_id_of(page.url) or ""
         row = rows.get(document_id) or Listed(document_id, "")
-        version = _context_version(row, profile.body)
-        if page.parse_status == "pending" or page.parser_version != version:
-            pending.append((page, row, version))
-    if progress and pending:
-        progress(0, len(pending))
-    for done, (page, row, version) in enumerate(pending, 1):
-        _parse_one(profile, raw, records, report, page, row, version)
-        if progress:
-            progress(done, len(pending))
-    return report
+        stored.append((page, _context_version(row, profile.body), partial(_read, profile, raw, page, row)))
+    return parse_pending(raw, records, stored, progress)
 
 
-def _parse_one(
-    profile: SiteProfile,
-    raw: RawStore,
-    records: RecordStore,
-    report: IngestReport,
-    page: RawPage,
-    row: Listed,
-    version: str,
-) -> None:
-    try:
-        meeting = meeting_from_document(raw.body(page), page.content_type, url=page.url, listed=row)
-    except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=version)
-        report.failed.append((page.url, str(error)))
-        log.warning("parse failed: %s", error)
-        return
-    except Exception as error:  # a parser bug must not stop the other documents
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=version)
-        report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
-        log.exception("parser crashed on %s", page.url)
-        return
+def _read(profile: SiteProfile, raw: RawStore, page: RawPage, row: Listed) -> Meeting:
+    """Read a stored document as the meeting of its listing row, filed under the profile's body."""
+    meeting = meeting_from_document(raw.body(page), page.content_type, url=page.url, listed=row)
     meeting.body = profile.body or None
-    changed = records.save(meeting)
-    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
-    if meeting.quality.status != "ok":
-        report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
-    report.parsed += 1
-    report.meeting_ids.add(meeting.id)
-    if changed:
-        report.new_or_changed += 1
-        report.changed_ids.add(meeting.id)
-    else:
-        report.unchanged += 1
+    return meeting

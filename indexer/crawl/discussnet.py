@@ -33,15 +33,14 @@ listings, so `minutes reindex` re-parses without fetching.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from indexer.crawl.crawler import CrawlReport
 from indexer.crawl.fetch import Fetcher
+from indexer.crawl.hosted_common import Walk, context_version, parse_pending
 from indexer.crawl.profiles import SiteProfile
 from indexer.parse.discussnet import (
     PARSER_VERSION,
@@ -54,6 +53,7 @@ from indexer.parse.discussnet import (
     tenant_id_from_script,
 )
 from indexer.parse.page import ParseError
+from indexer.records import Meeting
 from indexer.store.ingest import IngestReport
 from indexer.store.raw_store import RawPage, RawStore
 from indexer.store.record_store import RecordStore
@@ -65,10 +65,6 @@ COUNCILS = "councils/index"
 SCHEDULES = "minutes/get_schedule"
 MINUTES = "minutes/get_minute"
 MINUTES_KIND = "discussnet"  # the manifest kind of a minutes answer; listings are "listing"
-
-
-class Refused(Exception):
-    """robots.txt forbids a path the crawl needs and the profile holds no permission."""
 
 
 def api_url(profile: SiteProfile, call: str) -> str:
@@ -93,82 +89,11 @@ def view_url(profile: SiteProfile, council_id: str, schedule_id: str) -> str:
     )
 
 
-def refusal_message(profile: SiteProfile, url: str) -> str:
-    """Say that robots.txt forbids a path, and what the operator can do about it."""
-    path = urlsplit(url).path
-    what = "where DiscussNet serves its data" if path.startswith(API_ROOT) else "which the crawl needs"
-    return (
-        f"site {profile.name}: robots.txt of {profile.base_url} disallows {path}, {what}; nothing was fetched "
-        f"from it. Ask the operator (the body, e.g. its assembly secretariat, or the system's vendor) for "
-        f'consent, then record it in the site\'s profile as permission = "who granted it, when"'
-    )
+class _Walk(Walk):
+    """One run over a tenant."""
 
-
-@dataclass
-class _Answer:
-    """What one request gave: the body (stored, or the stored one on a 304), or None on failure."""
-
-    body: bytes | None
-    not_modified: bool = False
-    changed: bool = False
-
-
-@dataclass
-class _Walk:
-    """One run over a tenant: its profile, stores, fetcher and the report being filled."""
-
-    profile: SiteProfile
-    raw: RawStore
-    fetcher: Fetcher
-    report: CrawlReport
-    progress: Callable[[str], None] | None
-    calls: int = 0
-
-    def allowed(self, url: str) -> None:
-        """Raise Refused when robots.txt forbids url and the profile holds no permission."""
-        if self.profile.permission or self.fetcher.robots_allows(url):
-            return
-        self.report.robots_blocked.append(url)
-        raise Refused(refusal_message(self.profile, url))
-
-    def budget_left(self) -> bool:
-        """Tell whether max_pages leaves room for another request."""
-        return self.calls < self.profile.max_pages
-
-    def get(self, key: str, url: str, form: dict[str, str] | None, kind: str, link_text: str | None = None) -> _Answer:
-        """Fetch one URL (POST when form is given) with the manifest's validators; keep a 200 in the raw store."""
-        self.allowed(url)
-        previous = self.raw.get(key)
-        if self.progress:
-            self.progress(key)
-        self.calls += 1
-        result = self.fetcher.fetch(
-            url,
-            etag=previous.etag if previous else None,
-            last_modified=previous.last_modified if previous else None,
-            form=form,
-        )
-        if result.not_modified and previous and previous.sha256:
-            self.report.not_modified += 1
-            self.raw.mark_status(key, 304)
-            return _Answer(self.raw.body(previous), not_modified=True)
-        if not result.ok:
-            reason = result.error or f"{key}: HTTP {result.status}"
-            self.report.failed.append((key, reason))
-            if previous:
-                self.raw.mark_status(key, result.status)
-            return _Answer(None)
-        self.report.fetched += 1
-        _page, changed = self.raw.put(
-            key,
-            result.body,
-            final_url=key if result.final_url == url else result.final_url,
-            headers=result.headers,
-            site=self.profile.name,
-            kind=kind,
-            link_text=link_text,
-        )
-        return _Answer(result.body, changed=changed)
+    def served(self, path: str) -> str:
+        return "where DiscussNet serves its data" if path.startswith(API_ROOT) else "which the crawl needs"
 
 
 def crawl_tenant(
@@ -176,31 +101,14 @@ def crawl_tenant(
 ) -> CrawlReport:
     """Walk one tenant: its id, the councils of the chosen years, their schedules, and the minutes that
     are new, changed in the listing, or due for a recheck; every answer is kept in the raw store."""
-    report = CrawlReport()
-    walk = _Walk(profile, raw, fetcher, report, progress)
-    data_path = api_url(profile, COUNCILS)
-    if profile.permission:
-        forbidden = not fetcher.robots_allows(data_path)
-        log.warning(
-            "site %s: crawling %s%s with the permission of %s",
-            profile.name,
-            profile.base_url + API_ROOT,
-            " (robots.txt disallows it)" if forbidden else "",
-            profile.permission,
-        )
-    try:
-        walk.allowed(data_path)  # the data path first: refuse before fetching anything else
-        _walk_tenant(walk)
-    except Refused as refusal:
-        report.failed.append((profile.base_url + API_ROOT, str(refusal)))
-    report.requests = len(fetcher.requests)
-    return report
+    walk = _Walk(profile, raw, fetcher, CrawlReport(), progress)
+    return walk.run(profile.base_url + API_ROOT, [api_url(profile, COUNCILS)], lambda: _walk_tenant(walk))
 
 
 def _walk_tenant(walk: _Walk) -> None:
     profile, report = walk.profile, walk.report
     script = tenant_script_url(profile)
-    body = walk.get(script, script, None, "listing").body
+    body = walk.get(script, script, "listing").body
     if body is None:
         return
     tenant_id = tenant_id_from_script(body.decode("utf-8", errors="replace"))
@@ -215,15 +123,14 @@ def _walk_tenant(walk: _Walk) -> None:
         if not walk.budget_left():
             break
         _walk_council(walk, tenant_id, council)
-    if not walk.budget_left():
-        log.warning("%s: stopped at max_pages=%d requests", profile.name, profile.max_pages)
+    walk.warn_if_spent()
 
 
 def _listing(walk: _Walk, call: str, form: dict[str, str], read):
     """Fetch one listing call and return what read makes of it, or None (the failure is reported)."""
     url = api_url(walk.profile, call)
     key = request_key(url, form)
-    body = walk.get(key, url, form, "listing").body
+    body = walk.get(key, url, "listing", form=form).body
     if body is None:
         return None
     try:
@@ -244,42 +151,20 @@ def _stored_schedules(raw: RawStore, key: str) -> dict[str, Schedule]:
         return {}
 
 
-def _due(page: RawPage, recheck_days: float) -> bool:
-    """Tell whether a stored answer is old enough to be fetched again."""
-    try:
-        fetched = datetime.fromisoformat(page.fetched_at)
-    except ValueError:
-        return True
-    return (datetime.now(UTC) - fetched).total_seconds() >= recheck_days * 86400
-
-
 def _walk_council(walk: _Walk, tenant_id: str, council: Council) -> None:
-    profile, raw, report = walk.profile, walk.raw, walk.report
     form = {"tenant_id": tenant_id, "council_id": council.council_id}
-    before = _stored_schedules(raw, request_key(api_url(profile, SCHEDULES), form))
+    before = _stored_schedules(walk.raw, request_key(api_url(walk.profile, SCHEDULES), form))
     schedules = _listing(walk, SCHEDULES, form, schedules_from_payload)
     for schedule in schedules or []:
         if not walk.budget_left():
             return
         minutes_form = {**form, "schedule_id": schedule.schedule_id}
-        url = api_url(profile, MINUTES)
-        key = request_key(url, minutes_form)
-        stored = raw.get(key)
-        known = stored is not None and stored.sha256 is not None
-        if known and stored is not None:
-            listed_before = before.get(schedule.schedule_id)
-            relisted = listed_before is not None and listed_before.fingerprint() != schedule.fingerprint()
-            if not relisted and not _due(stored, profile.recheck_days):
-                continue
-        answer = walk.get(key, url, minutes_form, MINUTES_KIND, link_text=f"{council.name} {schedule.name}")
-        if answer.body is None or answer.not_modified:
-            continue
-        if not known:
-            report.new += 1
-        elif answer.changed:
-            report.changed += 1
-        else:
-            report.unchanged += 1
+        url = api_url(walk.profile, MINUTES)
+        link_text = f"{council.name} {schedule.name}"
+        listed_before = before.get(schedule.schedule_id)
+        walk.minutes(
+            request_key(url, minutes_form), url, MINUTES_KIND, schedule, listed_before, link_text, minutes_form
+        )
 
 
 def _form_of(key: str) -> dict[str, str]:
@@ -292,7 +177,7 @@ def _context_version(council: Council, schedule: Schedule, body: str = "") -> st
     context = (
         f"{council.council_id}|{council.name}|{council.year}|{'/'.join(council.types)}|{schedule.fingerprint()}|{body}"
     )
-    return f"{PARSER_VERSION}+{hashlib.sha256(context.encode('utf-8')).hexdigest()[:10]}"
+    return context_version(PARSER_VERSION, context)
 
 
 def parse_stored(
@@ -303,7 +188,6 @@ def parse_stored(
 ) -> IngestReport:
     """Parse the tenant's stored minutes answers that are new, changed, or read with another parser or
     listing context, into the record store; read nothing but the raw store."""
-    report = IngestReport()
     rows = [p for p in raw.pages() if p.site == profile.name and p.sha256 is not None]
     councils_prefix = api_url(profile, COUNCILS) + "?"
     schedules_prefix = api_url(profile, SCHEDULES) + "?"
@@ -320,7 +204,7 @@ def parse_stored(
                     schedules[(council_id, s.schedule_id)] = s
         except ParseError as error:
             log.warning("%s: stored listing unreadable: %s", page.url, error)
-    pending = []
+    stored = []
     for page in rows:
         if page.kind != MINUTES_KIND or not page.url.startswith(minutes_prefix):
             continue
@@ -328,52 +212,14 @@ def parse_stored(
         council_id, schedule_id = form.get("council_id", ""), form.get("schedule_id", "")
         council = councils.get(council_id) or Council(council_id, "", None)
         schedule = schedules.get((council_id, schedule_id)) or Schedule(schedule_id, "")
-        version = _context_version(council, schedule, profile.body)
-        if page.parse_status == "pending" or page.parser_version != version:
-            pending.append((page, council, schedule, version))
-    if progress and pending:
-        progress(0, len(pending))
-    for done, (page, council, schedule, version) in enumerate(pending, 1):
-        _parse_one(profile, raw, records, report, page, council, schedule, version)
-        if progress:
-            progress(done, len(pending))
-    return report
+        read = partial(_read, profile, raw, page, council, schedule)
+        stored.append((page, _context_version(council, schedule, profile.body), read))
+    return parse_pending(raw, records, stored, progress)
 
 
-def _parse_one(
-    profile: SiteProfile,
-    raw: RawStore,
-    records: RecordStore,
-    report: IngestReport,
-    page: RawPage,
-    council: Council,
-    schedule: Schedule,
-    version: str,
-) -> None:
+def _read(profile: SiteProfile, raw: RawStore, page: RawPage, council: Council, schedule: Schedule) -> Meeting:
+    """Read a stored minutes answer as the meeting of its sitting's public page, filed under the profile's body."""
     url = view_url(profile, council.council_id, schedule.schedule_id)
-    try:
-        meeting = meeting_from_minutes(
-            load_payload(raw.body(page), page.url), url=url, council=council, schedule=schedule
-        )
-    except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=version)
-        report.failed.append((page.url, str(error)))
-        log.warning("parse failed: %s", error)
-        return
-    except Exception as error:  # a parser bug must not stop the other sittings
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=version)
-        report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
-        log.exception("parser crashed on %s", page.url)
-        return
+    meeting = meeting_from_minutes(load_payload(raw.body(page), page.url), url=url, council=council, schedule=schedule)
     meeting.body = profile.body or None
-    changed = records.save(meeting)
-    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
-    if meeting.quality.status != "ok":
-        report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
-    report.parsed += 1
-    report.meeting_ids.add(meeting.id)
-    if changed:
-        report.new_or_changed += 1
-        report.changed_ids.add(meeting.id)
-    else:
-        report.unchanged += 1
+    return meeting

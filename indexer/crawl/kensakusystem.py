@@ -40,15 +40,15 @@ stored tree pages, so `minutes reindex` re-parses without fetching.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import parse_qs, quote, urlsplit
 
 from indexer.crawl.crawler import CrawlReport
 from indexer.crawl.fetch import Fetcher
+from indexer.crawl.hosted_common import Answer, Walk, context_version, parse_pending
 from indexer.crawl.profiles import SiteProfile
 from indexer.parse.kensakusystem import (
     PARSER_VERSION,
@@ -62,7 +62,7 @@ from indexer.parse.kensakusystem import (
     vendor_error,
     year_of,
 )
-from indexer.parse.page import ParseError
+from indexer.records import Meeting
 from indexer.store.ingest import IngestReport
 from indexer.store.raw_store import RawPage, RawStore
 from indexer.store.record_store import RecordStore
@@ -76,10 +76,6 @@ TEXT = "GetText3.exe"
 VIEW = "ResultFrame.exe"
 CGI_DIRS = ("cgi-bin3", "cgi-bin2", "cgi-bin")
 MINUTES_KIND = "kensakusystem"  # the manifest kind of a sitting's full text; tree pages are "listing"
-
-
-class Refused(Exception):
-    """robots.txt forbids a path the crawl needs and the profile holds no permission."""
 
 
 def tenant_root(profile: SiteProfile) -> str:
@@ -115,90 +111,30 @@ def store_key(url: str) -> str:
     return f"{base}?{'&'.join(kept)}" if kept else base
 
 
-def refusal_message(profile: SiteProfile, url: str) -> str:
-    """Say that robots.txt forbids a path, and what the operator can do about it."""
-    path = urlsplit(url).path
-    what = "where kensakusystem.jp serves the minutes" if ".exe" in path else "which the crawl needs"
-    return (
-        f"site {profile.name}: robots.txt of {profile.base_url} disallows {path}, {what}; nothing was fetched "
-        f"from it. Ask the operator (the body, e.g. its assembly secretariat, or the system's vendor) for "
-        f'consent, then record it in the site\'s profile as permission = "who granted it, when"'
-    )
-
-
 @dataclass
-class _Answer:
-    """What one request gave: the body (stored, or the stored one on a 304), or None on failure."""
+class _Walk(Walk):
+    """One run over a tenant, with the tree's state: the session code, the nodes opened and still to open."""
 
-    body: bytes | None
-    not_modified: bool = False
-    changed: bool = False
-
-
-@dataclass
-class _Walk:
-    """One run over a tenant: its profile, stores, fetcher, the report being filled and the tree's state."""
-
-    profile: SiteProfile
-    raw: RawStore
-    fetcher: Fetcher
-    report: CrawlReport
-    progress: Callable[[str], None] | None
     cgi_root: str = ""
     code: str = ""
-    calls: int = 0
     opened: set[str] = field(default_factory=set)  # tree nodes fetched this run
     years: list[str] = field(default_factory=list)  # year nodes still to open
     seen: set[str] = field(default_factory=set)  # sittings handled this run
 
-    def allowed(self, url: str) -> None:
-        """Raise Refused when robots.txt forbids url and the profile holds no permission."""
-        if self.profile.permission or self.fetcher.robots_allows(url):
-            return
-        self.report.robots_blocked.append(url)
-        raise Refused(refusal_message(self.profile, url))
+    def served(self, path: str) -> str:
+        return "where kensakusystem.jp serves the minutes" if ".exe" in path else "which the crawl needs"
 
-    def budget_left(self) -> bool:
-        """Tell whether max_pages leaves room for another request."""
-        return self.calls < self.profile.max_pages
+    def stored_final_url(self, key: str, url: str, final_url: str) -> str:
+        return key if final_url == url else store_key(final_url)
 
-    def get(self, url: str, kind: str, link_text: str | None = None) -> _Answer:
-        """GET one URL with the manifest's validators; keep a 200 in the raw store under the URL's key."""
-        self.allowed(url)
-        key = store_key(url)
-        previous = self.raw.get(key)
-        if self.progress:
-            self.progress(key)
-        self.calls += 1
-        result = self.fetcher.fetch(
-            url,
-            etag=previous.etag if previous else None,
-            last_modified=previous.last_modified if previous else None,
-        )
-        if result.not_modified and previous and previous.sha256:
-            self.report.not_modified += 1
-            self.raw.mark_status(key, 304)
-            return _Answer(self.raw.body(previous), not_modified=True)
-        if not result.ok:
-            self.report.failed.append((key, result.error or f"{key}: HTTP {result.status}"))
-            if previous:
-                self.raw.mark_status(key, result.status)
-            return _Answer(None)
-        error = vendor_error(page_text(result.body)) if url.endswith(".exe") or ".exe?" in url else None
-        if error:
-            self.report.failed.append((key, f"{key}: the system answered {error!r}"))
-            return _Answer(None)
-        self.report.fetched += 1
-        _page, changed = self.raw.put(
-            key,
-            result.body,
-            final_url=key if result.final_url == url else store_key(result.final_url),
-            headers=result.headers,
-            site=self.profile.name,
-            kind=kind,
-            link_text=link_text,
-        )
-        return _Answer(result.body, changed=changed)
+    def rejected(self, key: str, url: str, body: bytes) -> str | None:
+        """Return the error page a CGI program answers with 200 (a missing document), as a failure."""
+        error = vendor_error(page_text(body)) if url.endswith(".exe") or ".exe?" in url else None
+        return f"{key}: the system answered {error!r}" if error else None
+
+    def fetch(self, url: str, kind: str, link_text: str | None = None) -> Answer:
+        """GET one URL, keeping a 200 under its key (the URL without the session code)."""
+        return self.get(store_key(url), url, kind, link_text)
 
 
 def crawl_tenant(
@@ -206,32 +142,16 @@ def crawl_tenant(
 ) -> CrawlReport:
     """Walk one tenant: its landing page (for the session code), the browse tree of the chosen years, and
     the full text of the sittings that are new, changed in the tree, or due for a recheck."""
-    report = CrawlReport()
-    walk = _Walk(profile, raw, fetcher, report, progress)
+    walk = _Walk(profile, raw, fetcher, CrawlReport(), progress)
     root = tenant_root(profile)
-    if profile.permission:
-        watched = [landing_url(profile), *(f"{root}{cgi}/{TREE}" for cgi in CGI_DIRS)]
-        forbidden = not all(fetcher.robots_allows(url) for url in watched)
-        log.warning(
-            "site %s: crawling %s%s with the permission of %s",
-            profile.name,
-            root,
-            " (robots.txt disallows it)" if forbidden else "",
-            profile.permission,
-        )
-    try:
-        _walk_tenant(walk)
-    except Refused as refusal:
-        report.failed.append((root, str(refusal)))
-    report.requests = len(fetcher.requests)
-    return report
+    watched = [landing_url(profile), *(f"{root}{cgi}/{TREE}" for cgi in CGI_DIRS)]  # the landing page first
+    return walk.run(root, watched, lambda: _walk_tenant(walk))
 
 
 def _walk_tenant(walk: _Walk) -> None:
     profile, report = walk.profile, walk.report
     landing = landing_url(profile)
-    walk.allowed(landing)  # refuse before fetching anything
-    body = walk.get(landing, "listing").body
+    body = walk.fetch(landing, "listing").body
     if body is None:
         return
     found = session_code(page_text(body))
@@ -241,14 +161,13 @@ def _walk_tenant(walk: _Walk) -> None:
     cgi, walk.code = found
     walk.cgi_root = f"{tenant_root(profile)}{cgi}/"
     walk.allowed(walk.cgi_root + TREE)  # the data paths: refuse before fetching any of them
-    answer = walk.get(tree_url(walk.cgi_root, walk.code), "listing")
+    answer = walk.fetch(tree_url(walk.cgi_root, walk.code), "listing")
     if answer.body is None:
         return
     _queue_years(walk, page_text(answer.body))
     while walk.years and walk.budget_left():
         _open(walk, walk.years.pop(0))
-    if not walk.budget_left():
-        log.warning("%s: stopped at max_pages=%d requests", profile.name, profile.max_pages)
+    walk.warn_if_spent()
 
 
 def _queue_years(walk: _Walk, markup: str) -> None:
@@ -265,7 +184,7 @@ def _open(walk: _Walk, node: str) -> None:
     walk.opened.add(node)
     url = tree_url(walk.cgi_root, walk.code, node)
     before = _stored_sittings(walk.raw, store_key(url), node)
-    body = walk.get(url, "listing", link_text=normalize_text(node)).body
+    body = walk.fetch(url, "listing", link_text=normalize_text(node)).body
     if body is None:
         return
     markup = page_text(body)
@@ -297,36 +216,14 @@ def _stored_sittings(raw: RawStore, key: str, node: str) -> dict[str, Sitting]:
     return {s.file_name: s for s in sittings}
 
 
-def _due(page: RawPage, recheck_days: float) -> bool:
-    """Tell whether a stored answer is old enough to be fetched again."""
-    try:
-        fetched = datetime.fromisoformat(page.fetched_at)
-    except ValueError:
-        return True
-    return (datetime.now(UTC) - fetched).total_seconds() >= recheck_days * 86400
-
-
 def _sitting(walk: _Walk, sitting: Sitting, listed_before: Sitting | None) -> None:
     """Fetch a sitting's full text when it is new, relisted differently, or due for a recheck."""
     if sitting.file_name in walk.seen:
         return  # listed under two nodes: fetched once
     walk.seen.add(sitting.file_name)
     url = text_url(walk.cgi_root, walk.code, sitting.file_name)
-    stored = walk.raw.get(store_key(url))
-    known = stored is not None and stored.sha256 is not None
-    if stored is not None and known:
-        relisted = listed_before is not None and listed_before.fingerprint() != sitting.fingerprint()
-        if not relisted and not _due(stored, walk.profile.recheck_days):
-            return
-    answer = walk.get(url, MINUTES_KIND, link_text=normalize_text(f"{sitting.node} {sitting.label}"))
-    if answer.body is None or answer.not_modified:
-        return
-    if not known:
-        walk.report.new += 1
-    elif answer.changed:
-        walk.report.changed += 1
-    else:
-        walk.report.unchanged += 1
+    link_text = normalize_text(f"{sitting.node} {sitting.label}")
+    walk.minutes(store_key(url), url, MINUTES_KIND, sitting, listed_before, link_text)
 
 
 def _query(url: str) -> dict[str, str]:
@@ -338,8 +235,7 @@ def _query(url: str) -> dict[str, str]:
 def _context_version(sitting: Sitting, body: str = "") -> str:
     """Return the parser version stored beside a parsed sitting: the parser's, and its tree entry's and
     body's, so a renamed meeting, a relabelled day or a renamed body re-parses the sitting."""
-    context = f"{sitting.fingerprint()}|{body}"
-    return f"{PARSER_VERSION}+{hashlib.sha256(context.encode('utf-8')).hexdigest()[:10]}"
+    return context_version(PARSER_VERSION, f"{sitting.fingerprint()}|{body}")
 
 
 def parse_stored(
@@ -350,7 +246,6 @@ def parse_stored(
 ) -> IngestReport:
     """Parse the tenant's stored sittings that are new, changed, or read with another parser or tree
     context, into the record store; read nothing but the raw store."""
-    report = IngestReport()
     root = tenant_root(profile)
     rows = [p for p in raw.pages() if p.site == profile.name and p.sha256 is not None and p.url.startswith(root)]
     listed: dict[str, Sitting] = {}
@@ -364,56 +259,19 @@ def parse_stored(
             current = listed.get(sitting.file_name)
             if current is None or len(sitting.node) > len(current.node):  # the most specific node
                 listed[sitting.file_name] = sitting
-    pending = []
+    stored = []
     for page in rows:
         if page.kind != MINUTES_KIND or not urlsplit(page.url).path.endswith("/" + TEXT):
             continue
         file_name = _query(page.url).get("fileName", "")
         sitting = listed.get(file_name) or Sitting(file_name, "", "")
-        version = _context_version(sitting, profile.body)
-        if page.parse_status == "pending" or page.parser_version != version:
-            pending.append((page, sitting, version))
-    if progress and pending:
-        progress(0, len(pending))
-    for done, (page, sitting, version) in enumerate(pending, 1):
-        _parse_one(profile, raw, records, report, page, sitting, version)
-        if progress:
-            progress(done, len(pending))
-    return report
+        stored.append((page, _context_version(sitting, profile.body), partial(_read, profile, raw, page, sitting)))
+    return parse_pending(raw, records, stored, progress)
 
 
-def _parse_one(
-    profile: SiteProfile,
-    raw: RawStore,
-    records: RecordStore,
-    report: IngestReport,
-    page: RawPage,
-    sitting: Sitting,
-    version: str,
-) -> None:
+def _read(profile: SiteProfile, raw: RawStore, page: RawPage, sitting: Sitting) -> Meeting:
+    """Read a stored print-all page as the meeting of the sitting's viewer page, filed under the profile's body."""
     cgi_root = page.url.partition("?")[0].rsplit("/", 1)[0] + "/"
-    url = view_url(cgi_root, sitting.file_name)
-    try:
-        meeting = meeting_from_print_all(raw.body(page), url=url, sitting=sitting)
-    except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=version)
-        report.failed.append((page.url, str(error)))
-        log.warning("parse failed: %s", error)
-        return
-    except Exception as error:  # a parser bug must not stop the other sittings
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=version)
-        report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
-        log.exception("parser crashed on %s", page.url)
-        return
+    meeting = meeting_from_print_all(raw.body(page), url=view_url(cgi_root, sitting.file_name), sitting=sitting)
     meeting.body = profile.body or None
-    changed = records.save(meeting)
-    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
-    if meeting.quality.status != "ok":
-        report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
-    report.parsed += 1
-    report.meeting_ids.add(meeting.id)
-    if changed:
-        report.new_or_changed += 1
-        report.changed_ids.add(meeting.id)
-    else:
-        report.unchanged += 1
+    return meeting

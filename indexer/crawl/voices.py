@@ -42,18 +42,18 @@ so `minutes reindex` re-parses without fetching. The profile's `query` may repla
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from indexer.crawl.crawler import CrawlReport
 from indexer.crawl.fetch import Fetcher
+from indexer.crawl.hosted_common import Walk, context_version, parse_pending
 from indexer.crawl.profiles import SiteProfile
 from indexer.parse.page import ParseError
 from indexer.parse.voices import PARSER_VERSION, Listing, Sitting, meeting_from_page, read_listing
+from indexer.records import Meeting
 from indexer.store.ingest import IngestReport
 from indexer.store.raw_store import RawPage, RawStore
 from indexer.store.record_store import RecordStore
@@ -66,10 +66,6 @@ LISTING = {"ACT": "100", "KTYP": "0,1,2,3", "SORT": "0"}
 MEETING_TYPES = "1,2,3"  # KGTP when the profile's query names none
 TEXT = {"HATSUGENMODE": "1", "HYOUJIMODE": "0", "STYLE": "0"}
 MAX_LISTING_PAGES = 200
-
-
-class Refused(Exception):
-    """robots.txt forbids a path the crawl needs and the profile holds no permission."""
 
 
 def cgi_url(profile: SiteProfile) -> str:
@@ -98,80 +94,11 @@ def text_url(profile: SiteProfile, fino: str) -> str:
     return f"{cgi_url(profile)}?{_query([('ACT', '203'), ('FINO', fino), *TEXT.items()])}"
 
 
-def refusal_message(profile: SiteProfile, url: str) -> str:
-    """Say that robots.txt forbids a path, and what the operator can do about it."""
-    path = urlsplit(url).path
-    return (
-        f"site {profile.name}: robots.txt of {profile.base_url} disallows {path}, where VOICES serves its "
-        f"listings and minutes; nothing was fetched from it. Ask the operator (the body, e.g. its assembly "
-        f"secretariat, or the system's vendor) for consent, then record it in the site's profile as "
-        f'permission = "who granted it, when"'
-    )
+class _Walk(Walk):
+    """One run over an installation."""
 
-
-@dataclass
-class _Answer:
-    """What one request gave: the body (stored, or the stored one on a 304), or None on failure."""
-
-    body: bytes | None
-    not_modified: bool = False
-    changed: bool = False
-
-
-@dataclass
-class _Walk:
-    """One run over an installation: its profile, stores, fetcher and the report being filled."""
-
-    profile: SiteProfile
-    raw: RawStore
-    fetcher: Fetcher
-    report: CrawlReport
-    progress: Callable[[str], None] | None
-    calls: int = 0
-
-    def allowed(self, url: str) -> None:
-        """Raise Refused when robots.txt forbids url and the profile holds no permission."""
-        if self.profile.permission or self.fetcher.robots_allows(url):
-            return
-        self.report.robots_blocked.append(url)
-        raise Refused(refusal_message(self.profile, url))
-
-    def budget_left(self) -> bool:
-        """Tell whether max_pages leaves room for another request."""
-        return self.calls < self.profile.max_pages
-
-    def get(self, url: str, kind: str, link_text: str | None = None) -> _Answer:
-        """GET one URL with the manifest's validators; keep a 200 in the raw store."""
-        self.allowed(url)
-        previous = self.raw.get(url)
-        if self.progress:
-            self.progress(url)
-        self.calls += 1
-        result = self.fetcher.fetch(
-            url,
-            etag=previous.etag if previous else None,
-            last_modified=previous.last_modified if previous else None,
-        )
-        if result.not_modified and previous and previous.sha256:
-            self.report.not_modified += 1
-            self.raw.mark_status(url, 304)
-            return _Answer(self.raw.body(previous), not_modified=True)
-        if not result.ok:
-            self.report.failed.append((url, result.error or f"{url}: HTTP {result.status}"))
-            if previous:
-                self.raw.mark_status(url, result.status)
-            return _Answer(None)
-        self.report.fetched += 1
-        _page, changed = self.raw.put(
-            url,
-            result.body,
-            final_url=url if result.final_url == url else result.final_url,
-            headers=result.headers,
-            site=self.profile.name,
-            kind=kind,
-            link_text=link_text,
-        )
-        return _Answer(result.body, changed=changed)
+    def served(self, path: str) -> str:
+        return "where VOICES serves its listings and minutes"
 
 
 def crawl_tenant(
@@ -179,37 +106,24 @@ def crawl_tenant(
 ) -> CrawlReport:
     """Walk one installation: the listing of each chosen year (every page of it), and the texts of the
     sittings that are new, changed in the listing, or due for a recheck; every answer is kept."""
-    report = CrawlReport()
-    walk = _Walk(profile, raw, fetcher, report, progress)
+    walk = _Walk(profile, raw, fetcher, CrawlReport(), progress)
     years: list[int | None] = [*sorted(set(profile.years), reverse=True)] or [None]
-    data_path = listing_url(profile, years[0])
-    if profile.permission:
-        forbidden = not fetcher.robots_allows(data_path)
-        log.warning(
-            "site %s: crawling %s%s with the permission of %s",
-            profile.name,
-            cgi_url(profile),
-            " (robots.txt disallows it)" if forbidden else "",
-            profile.permission,
-        )
-    try:
-        walk.allowed(data_path)  # the data path first: refuse before fetching anything else
-        before = _stored_sittings(profile, raw)
-        seen: set[str] = set()
-        for year in years:
-            if not walk.budget_left():
-                log.warning("%s: stopped at max_pages=%d requests", profile.name, profile.max_pages)
-                break
-            _walk_year(walk, year, before, seen)
-    except Refused as refusal:
-        report.failed.append((cgi_url(profile), str(refusal)))
-    report.requests = len(fetcher.requests)
-    return report
+    return walk.run(cgi_url(profile), [listing_url(profile, years[0])], lambda: _walk_years(walk, years))
+
+
+def _walk_years(walk: _Walk, years: list[int | None]) -> None:
+    before = _stored_sittings(walk.profile, walk.raw)
+    seen: set[str] = set()
+    for year in years:
+        if not walk.budget_left():
+            walk.warn_if_spent()
+            break
+        _walk_year(walk, year, before, seen)
 
 
 def _listing(walk: _Walk, url: str) -> Listing | None:
     """Fetch one listing page and read it, or return None (the failure is reported)."""
-    body = walk.get(url, "listing").body
+    body = walk.get(url, url, "listing").body
     if body is None:
         return None
     try:
@@ -230,15 +144,6 @@ def _stored_sittings(profile: SiteProfile, raw: RawStore) -> dict[str, Sitting]:
         except (ParseError, OSError) as error:
             log.warning("%s: stored listing unreadable: %s", page.url, error)
     return sittings
-
-
-def _due(page: RawPage, recheck_days: float) -> bool:
-    """Tell whether a stored answer is old enough to be fetched again."""
-    try:
-        fetched = datetime.fromisoformat(page.fetched_at)
-    except ValueError:
-        return True
-    return (datetime.now(UTC) - fetched).total_seconds() >= recheck_days * 86400
 
 
 def _walk_year(walk: _Walk, year: int | None, before: dict[str, Sitting], seen: set[str]) -> None:
@@ -266,21 +171,7 @@ def _walk_year(walk: _Walk, year: int | None, before: dict[str, Sitting], seen: 
 
 def _walk_sitting(walk: _Walk, sitting: Sitting, listed_before: Sitting | None) -> None:
     url = text_url(walk.profile, sitting.fino)
-    stored = walk.raw.get(url)
-    known = stored is not None and stored.sha256 is not None
-    if known and stored is not None:
-        relisted = listed_before is not None and listed_before.fingerprint() != sitting.fingerprint()
-        if not relisted and not _due(stored, walk.profile.recheck_days):
-            return
-    answer = walk.get(url, MINUTES_KIND, link_text=f"{sitting.session} {sitting.label}")
-    if answer.body is None or answer.not_modified:
-        return
-    if not known:
-        walk.report.new += 1
-    elif answer.changed:
-        walk.report.changed += 1
-    else:
-        walk.report.unchanged += 1
+    walk.minutes(url, url, MINUTES_KIND, sitting, listed_before, f"{sitting.session} {sitting.label}")
 
 
 def _context_version(sitting: Sitting | None, body: str = "") -> str:
@@ -288,7 +179,7 @@ def _context_version(sitting: Sitting | None, body: str = "") -> str:
     body's, so a renamed session, a changed row or a renamed body re-parses the sitting."""
     row = sitting.fingerprint() if sitting else ""
     context = f"{row}|{sitting.year if sitting else ''}|{body}"
-    return f"{PARSER_VERSION}+{hashlib.sha256(context.encode('utf-8')).hexdigest()[:10]}"
+    return context_version(PARSER_VERSION, context)
 
 
 def parse_stored(
@@ -299,58 +190,21 @@ def parse_stored(
 ) -> IngestReport:
     """Parse the installation's stored texts that are new, changed, or read with another parser or
     listing context, into the record store; read nothing but the raw store."""
-    report = IngestReport()
     rows = [p for p in raw.pages() if p.site == profile.name and p.sha256 is not None]
     text_prefix = f"{cgi_url(profile)}?ACT=203&"
     sittings = _stored_sittings(profile, raw)
-    pending = []
+    stored = []
     for page in rows:
         if page.kind != MINUTES_KIND or not page.url.startswith(text_prefix):
             continue
         fino = parse_qs(urlsplit(page.url).query).get("FINO", [""])[0]
         sitting = sittings.get(fino)
-        version = _context_version(sitting, profile.body)
-        if page.parse_status == "pending" or page.parser_version != version:
-            pending.append((page, sitting, version))
-    if progress and pending:
-        progress(0, len(pending))
-    for done, (page, sitting, version) in enumerate(pending, 1):
-        _parse_one(profile, raw, records, report, page, sitting, version)
-        if progress:
-            progress(done, len(pending))
-    return report
+        stored.append((page, _context_version(sitting, profile.body), partial(_read, profile, raw, page, sitting)))
+    return parse_pending(raw, records, stored, progress)
 
 
-def _parse_one(
-    profile: SiteProfile,
-    raw: RawStore,
-    records: RecordStore,
-    report: IngestReport,
-    page: RawPage,
-    sitting: Sitting | None,
-    version: str,
-) -> None:
-    try:
-        meeting = meeting_from_page(raw.body(page), url=page.url, sitting=sitting)
-    except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=version)
-        report.failed.append((page.url, str(error)))
-        log.warning("parse failed: %s", error)
-        return
-    except Exception as error:  # a parser bug must not stop the other sittings
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=version)
-        report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
-        log.exception("parser crashed on %s", page.url)
-        return
+def _read(profile: SiteProfile, raw: RawStore, page: RawPage, sitting: Sitting | None) -> Meeting:
+    """Read a stored text as the meeting of its sitting, filed under the profile's body."""
+    meeting = meeting_from_page(raw.body(page), url=page.url, sitting=sitting)
     meeting.body = profile.body or None
-    changed = records.save(meeting)
-    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
-    if meeting.quality.status != "ok":
-        report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
-    report.parsed += 1
-    report.meeting_ids.add(meeting.id)
-    if changed:
-        report.new_or_changed += 1
-        report.changed_ids.add(meeting.id)
-    else:
-        report.unchanged += 1
+    return meeting

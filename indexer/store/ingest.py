@@ -66,6 +66,45 @@ def _parse_stored(raw: RawStore, page: RawPage, hints: ParseHints) -> Meeting:
     )
 
 
+def parse_into(
+    raw: RawStore,
+    records: RecordStore,
+    report: IngestReport,
+    url: str,
+    version: str,
+    parse: Callable[[], Meeting],
+    not_minutes: bool = False,
+) -> None:
+    """Save the meeting parse() reads from the page stored under url, recording the outcome in the manifest
+    (with the parser version) and in report; a parser's failure or crash stops no other page, and with
+    not_minutes a NotMinutesError is recorded as such rather than as an error."""
+    try:
+        meeting = parse()
+    except ParseError as error:
+        unread = not_minutes and isinstance(error, NotMinutesError)
+        raw.mark_parsed(url, "not_minutes" if unread else "error", error=error.reason, parser_version=version)
+        report.failed.append((url, str(error)))
+        log.warning("not minutes: %s" if unread else "parse failed: %s", error)
+        return
+    except Exception as error:  # a parser bug must not stop the other pages
+        raw.mark_parsed(url, "error", error=f"{type(error).__name__}: {error}", parser_version=version)
+        report.failed.append((url, f"{url}: unexpected {type(error).__name__}: {error}"))
+        log.exception("parser crashed on %s", url)
+        return
+    changed = records.save(meeting)
+    # "ok" or "suspect": a doubtful parse is kept and searchable, and says so in the manifest.
+    raw.mark_parsed(url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
+    if meeting.quality.status != "ok":
+        report.suspect.append((url, "; ".join(meeting.quality.warnings)))
+    report.parsed += 1
+    report.meeting_ids.add(meeting.id)
+    if changed:
+        report.new_or_changed += 1
+        report.changed_ids.add(meeting.id)
+    else:
+        report.unchanged += 1
+
+
 def parse_page(
     raw: RawStore,
     records: RecordStore,
@@ -78,37 +117,14 @@ def parse_page(
     """Parse one stored page into the record store, recording the outcome in the manifest; hints are
     its site profile's corrections, body the city or assembly its meeting is filed under."""
     version = parser_version(hints, body)
-    try:
+
+    def parse() -> Meeting:
         with time_limit(seconds, page.url):
             meeting = _parse_stored(raw, page, hints)
             meeting.body = body or None
-    except NotMinutesError as error:
-        raw.mark_parsed(page.url, "not_minutes", error=error.reason, parser_version=version)
-        report.failed.append((page.url, str(error)))
-        log.warning("not minutes: %s", error)
-        return
-    except ParseError as error:
-        raw.mark_parsed(page.url, "error", error=error.reason, parser_version=version)
-        report.failed.append((page.url, str(error)))
-        log.warning("parse failed: %s", error)
-        return
-    except Exception as error:  # a parser bug must not stop the other pages
-        raw.mark_parsed(page.url, "error", error=f"{type(error).__name__}: {error}", parser_version=version)
-        report.failed.append((page.url, f"{page.url}: unexpected {type(error).__name__}: {error}"))
-        log.exception("parser crashed on %s", page.url)
-        return
-    changed = records.save(meeting)
-    # "ok" or "suspect": a doubtful parse is kept and searchable, and says so in the manifest.
-    raw.mark_parsed(page.url, meeting.quality.status, meeting_id=meeting.id, parser_version=version)
-    if meeting.quality.status != "ok":
-        report.suspect.append((page.url, "; ".join(meeting.quality.warnings)))
-    report.parsed += 1
-    report.meeting_ids.add(meeting.id)
-    if changed:
-        report.new_or_changed += 1
-        report.changed_ids.add(meeting.id)
-    else:
-        report.unchanged += 1
+        return meeting
+
+    parse_into(raw, records, report, page.url, version, parse, not_minutes=True)
 
 
 def ingest_paths(
