@@ -24,9 +24,9 @@ from indexer.parse.page import ParseError, parse_minutes
 from indexer.parse.page import explain as explain_page
 from indexer.parse.pdf import readable_page
 from indexer.progress import ProgressLine
-from indexer.search.engine import SORTS, SearchIndex, SearchRequest
+from indexer.search.backends import BACKENDS, SearchBackend, open_backend, shard_list
+from indexer.search.engine import SORTS, SearchRequest
 from indexer.search.query import QueryError
-from indexer.search.synonyms import Synonyms
 from indexer.settings import Settings
 from indexer.store.ingest import ingest_paths
 from indexer.store.record_store import RecordStore
@@ -346,9 +346,26 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--no-expand", is_flag=True, help="Do not add synonyms and abbreviations to the query.")
 @click.option("--json", "as_json", is_flag=True, help="Print {total, hits, facets} as JSON.")
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default="whoosh",
+    show_default=True,
+    envvar="MINUTES_BACKEND",
+    help="Search engine: the embedded Whoosh index, or the Xapian shards (see `minutes xapian-build`).",
+)
+@click.option(
+    "--xapian-shards",
+    envvar="MINUTES_XAPIAN_SHARDS",
+    default="",
+    help="With --backend xapian: shard servers HOST:PORT,HOST:PORT (replicas joined by |); "
+    "default: the shard folders under DATA_DIR/xapian.",
+)
 @common_options
 @click.pass_context
-def search(ctx, query, roles, committees, bodies, speaker, date_from, date_until, sort, limit, no_expand, as_json):
+def search(
+    ctx, query, roles, committees, bodies, speaker, date_from, date_until, sort, limit, no_expand, as_json, **engine
+):
     """Search the index.
 
     Example: minutes search データセンター --role 委員 --json
@@ -369,13 +386,13 @@ def search(ctx, query, roles, committees, bodies, speaker, date_from, date_until
         limit=limit,
         expand=not no_expand,
     )
-    engine = SearchIndex(settings_of(ctx).index_dir, synonyms=Synonyms.load(settings_of(ctx).synonyms_path))
+    backend = _open_backend(settings_of(ctx), engine["backend"], engine["xapian_shards"])
     try:
-        result = engine.search(request)
+        result = backend.search(request)
     except (QueryError, IndexUnavailable) as error:
         raise click.ClickException(str(error)) from error
     finally:
-        engine.close()
+        backend.close()
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
@@ -390,6 +407,53 @@ def search(ctx, query, roles, committees, bodies, speaker, date_from, date_until
         where = f"{hit.body} {hit.committee}" if hit.body else hit.committee
         click.echo(f"{hit.date} {where} #{hit.seq} [{_who(hit.role, hit.speaker)}]")
         click.echo("    " + hit.snippet.replace("<mark>", "【").replace("</mark>", "】").replace("\n", " "))
+
+
+def _open_backend(settings: Settings, kind: str, shards: str) -> SearchBackend:
+    """Open the search engine asked for, or say why it cannot be opened."""
+    try:
+        return open_backend(settings, kind, shards=shard_list(shards))
+    except ImportError as error:
+        raise click.ClickException(
+            f"the {kind} backend needs {error.name or 'a package'}: pip install 'minutes[{kind}]'"
+        ) from error
+    except IndexUnavailable as error:
+        raise click.ClickException(str(error)) from error
+
+
+@main.command("xapian-build")
+@click.option("--shards", default=2, show_default=True, type=click.IntRange(1, 1024), help="Shard databases to write.")
+@common_options
+@click.pass_context
+def xapian_build(ctx: click.Context, shards: int) -> None:
+    """Write the stored records into Xapian shard databases (DATA_DIR/xapian/shard-K), sharded by body.
+
+    Each shard can then be served with `xapian-tcpsrv --port P DATA_DIR/xapian/shard-K` and searched
+    with `minutes search --backend xapian` or MINUTES_BACKEND=xapian (README "Beyond one machine").
+    Example: minutes xapian-build --shards 2
+    """
+    try:
+        from indexer.index.xapian_build import build_xapian
+    except ImportError as error:
+        raise click.ClickException(
+            f"xapian-build needs the Xapian bindings: pip install 'minutes[xapian]' ({error})"
+        ) from error
+    settings = settings_of(ctx)
+    records = RecordStore(settings.records_dir)
+    if not len(records):
+        raise click.ClickException(f"no parsed records in {settings.records_dir}: run `minutes ingest` first")
+    analysis = AnalysisStore(settings.analysis_dir)
+    try:
+        with progress_line() as line:
+            report = build_xapian(
+                records, settings.xapian_dir, shards=shards, analysis=analysis, progress=_index_progress(line)
+            )
+    finally:
+        analysis.close()
+    click.echo(
+        f"wrote {report.meetings} meetings, {report.documents} documents in {report.seconds:.1f}s into "
+        f"{shards} shards under {settings.xapian_dir} (documents per shard: {', '.join(map(str, report.shards))})"
+    )
 
 
 def _hits_line(total: int, shown: int, limit: int) -> str:

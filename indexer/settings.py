@@ -34,6 +34,11 @@ class Settings:
         return self.data_dir / "index"
 
     @property
+    def xapian_dir(self) -> Path:
+        """The Xapian shard databases (shard-0, shard-1 …) written by `minutes xapian-build`."""
+        return self.data_dir / "xapian"
+
+    @property
     def analysis_dir(self) -> Path:
         """Kept analysis (each text's Janome words), so rebuilds skip Janome."""
         return self.data_dir / "analysis"

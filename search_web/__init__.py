@@ -7,8 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from indexer.search.engine import SearchIndex
-from indexer.search.synonyms import Synonyms
+from indexer.search.backends import open_backend, shard_list
 from indexer.settings import Settings
 from indexer.text.analysis import analyze
 from search_web import safety
@@ -40,6 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATE_LIMIT_PER_MINUTE=120,  # per client, for the API, exports and feeds; 0 turns it off
         TRUSTED_PROXIES=0,  # reverse proxies in front whose X-Forwarded-For is believed; 0: none
         WARM_AHEAD=True,  # read the commonest terms' postings in the background when an index opens
+        BACKEND="whoosh",  # or "xapian" (MINUTES_BACKEND=xapian): see README "Beyond one machine"
+        XAPIAN_SHARDS="",  # "host:port,host:port" (replicas joined by |); empty: DATA_DIR/xapian/shard-*
     )
     # MINUTES_<KEY> environment variables override these (MINUTES_RATE_LIMIT_PER_MINUTE=0 …),
     # so a WSGI server that calls create_app() can be configured too.
@@ -50,8 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # and under load they time out (seen in the soak test).
     analyze("会議録")
     settings = Settings(Path(app.config["DATA_DIR"]).resolve())
-    app.extensions["minutes_search"] = SearchIndex(
-        settings.index_dir, synonyms=Synonyms.load(settings.synonyms_path), warm_ahead=bool(app.config["WARM_AHEAD"])
+    app.extensions["minutes_search"] = open_backend(
+        settings,
+        app.config["BACKEND"],
+        shards=shard_list(app.config["XAPIAN_SHARDS"]),
+        warm_ahead=bool(app.config["WARM_AHEAD"]),
     )
 
     from search_web import api, exports, views

@@ -41,11 +41,8 @@ def _request_from_args() -> SearchRequest:
 
 def _rows(req: SearchRequest, cap: int):
     """Yield (total, row dict) for up to cap matches, in the request's order."""
-    with engine().matching(req, limit=cap) as (_, results, _parsed):
-        scored = results.scored_length()
-        total = len(results) if scored >= cap else scored  # count exactly only when the cap cut
-        for hit in results:
-            doc = dict(hit)
+    with engine().exported(req, cap) as (total, docs):
+        for doc in docs:
             yield (
                 total,
                 {
@@ -71,8 +68,7 @@ def _export_request() -> SearchRequest:
     req = _request_from_args()
     try:
         engine().parse(req)
-        with engine().searcher():
-            pass
+        engine().check()
     except QueryError as error:
         abort(400, str(error))
     return req

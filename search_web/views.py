@@ -12,7 +12,8 @@ from indexer.index.generations import IndexUnavailable
 from indexer.search import aggregates
 from indexer.search import context as turns
 from indexer.search.aggregates import SPLITS
-from indexer.search.engine import SearchIndex, SearchRequest
+from indexer.search.backends import SearchBackend
+from indexer.search.engine import SearchRequest
 from indexer.search.highlight import mark, match_spans
 from indexer.search.query import QueryError
 from indexer.search.rescue import TIPS
@@ -26,8 +27,8 @@ FACET_LABELS = {"body": "自治体・議会", "committee": "会議", "role": "�
 VIEWS = ("utterance", "meeting", "kwic")
 
 
-def engine() -> SearchIndex:
-    """Return the app's search index."""
+def engine() -> SearchBackend:
+    """Return the app's search engine (Whoosh or Xapian, see indexer.search.backends)."""
     return current_app.extensions["minutes_search"]
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from whoosh import query as wq
-from whoosh import sorting
-
-from indexer.search.engine import SearchIndex, SearchRequest
-from indexer.text.normalize import normalize_name
+from indexer.search.backends import SearchBackend
+from indexer.search.engine import SearchRequest
 
 SPLITS = ("committee", "role", "body")  # what a trend can be split by
 
@@ -28,7 +25,7 @@ class MeetingGroup:
     best_seq: int
 
 
-def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int, list[MeetingGroup]]:
+def grouped_by_meeting(engine: SearchBackend, request: SearchRequest) -> tuple[int, list[MeetingGroup]]:
     """Return (number of meetings, one page of meetings) for a search, ordered like the request
     (a meeting ranks where its best utterance does)."""
     ranked = engine.ranked_ids(request)
@@ -57,7 +54,7 @@ def grouped_by_meeting(engine: SearchIndex, request: SearchRequest) -> tuple[int
 
 
 def trend(
-    engine: SearchIndex, request: SearchRequest, period: str = "year", split: str | None = None
+    engine: SearchBackend, request: SearchRequest, period: str = "year", split: str | None = None
 ) -> dict[str, Counter]:
     """Return {period: Counter({series: hits})} over every match; series is "" unless split by
     "committee", "role" or "body"."""
@@ -71,15 +68,9 @@ def trend(
     return dict(sorted(series.items()))
 
 
-def speaker_profile(engine: SearchIndex, name: str, limit: int = 200) -> dict:
+def speaker_profile(engine: SearchBackend, name: str, limit: int = 200) -> dict:
     """Return a speaker's utterances by date (newest first) and their counts per committee."""
-    with engine.searcher() as searcher:
-        results = searcher.search(
-            wq.Term("speaker", name),
-            limit=None,
-            sortedby=[sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("seq")],
-        )
-        docs = [dict(hit) for hit in results]
+    docs = engine.speaker_documents(name)
     committees = Counter(d["committee"] for d in docs)
     roles = Counter(d["role"] for d in docs if d.get("role"))
     return {
@@ -91,31 +82,17 @@ def speaker_profile(engine: SearchIndex, name: str, limit: int = 200) -> dict:
     }
 
 
-def speakers(engine: SearchIndex, contains: str = "") -> list[tuple[str, int]]:
+def speakers(engine: SearchBackend, contains: str = "") -> list[tuple[str, int]]:
     """Return (speaker name, utterance count) for every speaker whose name contains the text."""
-    wanted = normalize_name(contains) if contains else ""
-    with engine.searcher() as searcher:
-        counts = [
-            (term.decode("utf-8"), searcher.doc_frequency("speaker", term)) for term in searcher.lexicon("speaker")
-        ]
-    return sorted(((n, c) for n, c in counts if n and wanted in normalize_name(n)), key=lambda x: (-x[1], x[0]))
+    return engine.speakers(contains)
 
 
-def bodies(engine: SearchIndex) -> list[tuple[str, int]]:
+def bodies(engine: SearchBackend) -> list[tuple[str, int]]:
     """Return (body, meeting count) for every city, town or assembly in the index, most meetings first
     (meetings filed under no body are counted under "")."""
-    return sorted(_meeting_counts(engine).items(), key=lambda kv: (-kv[1], kv[0]))
+    return engine.bodies()
 
 
-def _meeting_counts(engine: SearchIndex) -> Counter:
-    with engine.searcher() as searcher:
-        return Counter(searcher.stored_fields(d).get("body", "") for d in searcher.document_numbers(kind="meeting"))
-
-
-def all_meetings(engine: SearchIndex) -> list[dict]:
+def all_meetings(engine: SearchBackend) -> list[dict]:
     """Return every meeting's header document, newest first."""
-    with engine.searcher() as searcher:
-        results = searcher.search(
-            wq.Term("kind", "meeting"), limit=None, sortedby=sorting.FieldFacet("date", reverse=True)
-        )
-        return [dict(hit) for hit in results]
+    return engine.all_meetings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.search.engine import SearchIndex
+from indexer.search.backends import SearchBackend
 from indexer.search.highlight import match_spans
 
 # Turns that answer a member's question; the chair's turns (委員長, 議長 …) between them are skipped.
@@ -45,7 +45,7 @@ MEMBER_ROLES = {"委員", "議員", "理事", "副委員長"}
 CHAIR_ROLES = {"委員長", "議長", "副議長", "会長", "副会長", "部会長", "座長", "副座長"}
 
 
-def context(engine: SearchIndex, meeting_id: str, seq: int, before: int = 3, after: int = 3) -> dict:
+def context(engine: SearchBackend, meeting_id: str, seq: int, before: int = 3, after: int = 3) -> dict:
     """Return the utterance, the ones around it, and the answers that follow it if it is a question."""
     everything = engine.meeting_documents(meeting_id, tokens=True)
     docs = [d for d in everything if d["seq"] > 0]

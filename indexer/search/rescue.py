@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
+from typing import Protocol
 
 from whoosh import query as wq
 from whoosh.reading import IndexReader
@@ -95,27 +96,57 @@ def best_partial(parsed: ParsedQuery, count: Callable[[ParsedQuery], int]) -> tu
     return (best[1], best[2]) if best else None
 
 
+class Words(Protocol):
+    """The index's Janome words, as suggestions look them up (each backend has its own)."""
+
+    def frequency(self, term: str) -> int:
+        """Return how many documents hold the word."""
+        ...
+
+    def near(self, term: str) -> Iterable[str]:
+        """Return the words one edit away (Damerau-Levenshtein) from term, in any order."""
+        ...
+
+
+class WhooshWords:
+    """The Janome words of a Whoosh index reader."""
+
+    def __init__(self, reader: IndexReader):
+        self.reader = reader
+
+    def frequency(self, term: str) -> int:
+        return frequency(self.reader, TEXT_FIELD, term)
+
+    def near(self, term: str) -> Iterable[str]:
+        return self.reader.terms_within(TEXT_FIELD, term, 1)
+
+
 def suggestions(
     reader: IndexReader, q: str, words: Sequence[str], synonyms: Synonyms, already: set[str]
 ) -> list[Suggestion]:
+    """Offer other queries for words that found nothing, from a Whoosh index (see suggest)."""
+    return suggest(WhooshWords(reader), q, words, synonyms, already)
+
+
+def suggest(lexicon: Words, q: str, words: Sequence[str], synonyms: Synonyms, already: set[str]) -> list[Suggestion]:
     """Offer other queries for words that found nothing: a synonym or variant the index holds, a term
     the index holds one character away, or the exact string when the input was read as words."""
     offered: list[Suggestion] = []
     for word in words:
         for alternative in synonyms.alternatives(word):
-            if alternative not in already and _held(reader, alternative):
+            if alternative not in already and _held(lexicon, alternative):
                 offered.append(Suggestion(q.replace(word, alternative), f"「{word}」の言い換え"))
-        if _held(reader, word):
+        if _held(lexicon, word):
             continue
         script = _other_script(word)
-        if script and _held(reader, script):
+        if script and _held(lexicon, script):
             offered.append(Suggestion(q.replace(word, script), f"「{word}」の別の表記"))
         if len(word) < 4:
             continue  # one character away from a short word is another word, not a typo
         folded = normalize_text(word).lower()
         near = sorted(
-            (t for t in reader.terms_within(TEXT_FIELD, folded, 1) if t != folded and len(t) == len(folded)),
-            key=lambda term: -frequency(reader, TEXT_FIELD, term),
+            (t for t in lexicon.near(folded) if t != folded and len(t) == len(folded)),
+            key=lambda term: -lexicon.frequency(term),
         )
         for term in near[:2]:
             offered.append(Suggestion(q.replace(word, term), f"「{word}」に近い表記"))
@@ -132,7 +163,7 @@ def _other_script(word: str) -> str | None:
     return None
 
 
-def _held(reader: IndexReader, word: str) -> bool:
+def _held(lexicon: Words, word: str) -> bool:
     """Tell whether the index holds every analysed term of a word."""
     tokens = analyze(normalize_text(word))
-    return bool(tokens) and all(frequency(reader, TEXT_FIELD, t.term) for t in tokens)
+    return bool(tokens) and all(lexicon.frequency(t.term) for t in tokens)
