@@ -158,17 +158,30 @@ def main() -> None:
             print(f"| {label} | " + " | ".join(cells) + " |")
         remote = engines["xapian_remote"]
         differences = []
+        overlaps = []  # the share of Whoosh's first 20 that Xapian's first 20 hold, per evaluation query with hits
         checked = 0
         bench_requests = [SearchRequest(q=q.q, date_from=q.date_from, date_until=q.date_until) for q in queries]
-        for request in evaluation_requests() + bench_requests:
+        evaluation = evaluation_requests()
+        for request in evaluation + bench_requests:
             expected, found = whoosh.search(request), remote.search(request)
             checked += 1
+            if request in evaluation and expected.hits:
+                theirs = {(h.meeting_id, h.seq) for h in expected.hits}
+                overlaps.append(len(theirs & {(h.meeting_id, h.seq) for h in found.hits}) / len(theirs))
             if (expected.total, expected.facets) != (found.total, found.facets):
                 differences.append(
                     {"q": request.q, "mode": request.mode, "whoosh": expected.total, "xapian": found.total}
                 )
+        overlaps.sort()
         report["totals"] = {"checked": checked, "differences": differences}
+        report["top20_overlap"] = {
+            "queries": len(overlaps),
+            "mean": round(sum(overlaps) / len(overlaps), 3) if overlaps else None,
+            "median": overlaps[len(overlaps) // 2] if overlaps else None,
+            "at_least_0.7": sum(1 for o in overlaps if o >= 0.7),
+        }
         print(f"totals: {checked} requests checked, {len(differences)} differ {differences[:10]}")
+        print(f"first 20 shared with Whoosh on the evaluation queries: {report['top20_overlap']}")
 
         for engine in engines.values():
             engine.close()
