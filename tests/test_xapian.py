@@ -471,6 +471,16 @@ def test_a_capped_export_says_how_many_matched(corpus, shard_servers):
         app.extensions["minutes_search"].close()
 
 
+def test_without_shards_the_pages_say_to_build_them(tmp_path):
+    from search_web import create_app
+
+    client = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "BACKEND": "xapian"}).test_client()
+    page = client.get("/?q=会議")
+    assert page.status_code == 503 and "minutes xapian-build" in page.get_data(as_text=True)
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "search", "会議", "--backend", "xapian"])
+    assert result.exit_code == 1 and "minutes xapian-build" in result.output
+
+
 def test_the_web_app_says_when_the_shards_do_not_answer(corpus):
     from search_web import create_app
 

@@ -202,8 +202,8 @@ def build_xapian(
 ) -> XapianBuildReport:
     """Write every meeting's documents into `shards` databases under xapian_dir (shard-0 …), sharded by body.
 
-    The new databases are written under xapian_dir/.building and renamed into place when all are
-    committed; shards left over from an earlier build with more shards are removed. With an analysis
+    The new databases are written under xapian_dir/.building, compacted, and renamed into place when all
+    are complete; shards left over from an earlier build with more shards are removed. With an analysis
     store, Janome's words come from it where kept (and are kept for the next build).
     """
     if shards < 1:
@@ -215,7 +215,7 @@ def build_xapian(
     building.mkdir()
     started = time.monotonic()
     report = XapianBuildReport(shards=[0] * shards)
-    databases = [xapian.WritableDatabase(str(building / f"{SHARD_PREFIX}{k}"), xapian.DB_CREATE) for k in range(shards)]
+    databases = [xapian.WritableDatabase(str(building / f"raw-{k}"), xapian.DB_CREATE) for k in range(shards)]
     total = len(meetings) if isinstance(meetings, Sized) else None
     try:
         for done, meeting in enumerate(meetings, 1):
@@ -235,6 +235,9 @@ def build_xapian(
             db.set_metadata("minutes.shard", f"{k}/{shards}")
             db.commit()
             db.close()
+            # Compacted, a shard takes about half the space (every B-tree block full) and reads fewer blocks.
+            xapian.Database(str(building / f"raw-{k}")).compact(str(building / f"{SHARD_PREFIX}{k}"))
+            shutil.rmtree(building / f"raw-{k}")
     except BaseException:
         for db in databases:
             db.close()

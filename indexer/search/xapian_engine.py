@@ -97,11 +97,13 @@ T = TypeVar("T")
 class XapianIndex:
     """Searches Xapian shard databases: local folders or `xapian-tcpsrv` servers, one database to Enquire."""
 
-    def __init__(self, shards: Sequence[str], synonyms: Synonyms | None = None):
+    def __init__(self, shards: Sequence[str], synonyms: Synonyms | None = None, folder: Path | None = None):
         # Each shard is "host:port" or a folder; replicas of one shard are joined by "|" (the first that opens).
+        # With a folder instead, its shard-K databases, listed again at every connection.
         self.shards = [tuple(part.strip() for part in shard.split("|") if part.strip()) for shard in shards]
+        self.folder = folder
         self.synonyms = synonyms if synonyms is not None else Synonyms.load()
-        self.name = "xapian:" + ",".join("|".join(replicas) for replicas in self.shards)
+        self.name = "xapian:" + (str(folder) if folder else ",".join("|".join(replicas) for replicas in self.shards))
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[xapian.Database] = []
@@ -116,16 +118,16 @@ class XapianIndex:
     @classmethod
     def open(cls, xapian_dir: Path, shards: Sequence[str] = (), synonyms: Synonyms | None = None) -> XapianIndex:
         """Return the index of the shard servers given, or of the shard folders under xapian_dir."""
-        if not shards:
-            shards = [str(path) for path in shard_dirs(xapian_dir)]
-            if not shards:
-                raise IndexUnavailable(f"no Xapian shards in {xapian_dir}: run `minutes xapian-build`")
-        return cls(shards, synonyms)
+        return cls(shards, synonyms) if shards else cls([], synonyms, folder=Path(xapian_dir))
 
     # ------------------------------------------------------------------ the databases
 
     def _connect(self) -> xapian.Database:
         """Open every shard (a replica that answers) and return them as one database."""
+        if self.folder is not None:
+            self.shards = [(str(path),) for path in shard_dirs(self.folder)]
+        if not self.shards:
+            raise IndexUnavailable(f"no Xapian shards in {self.folder}: run `minutes xapian-build`")
         combined = xapian.Database()
         for replicas in self.shards:
             combined.add_database(_open_shard(replicas))
