@@ -291,22 +291,16 @@ def index(ctx: click.Context, procs: int | None, keep: int) -> None:
     Example: minutes index
     """
     settings = settings_of(ctx)
-    records = RecordStore(settings.records_dir)
-    if not len(records):
-        raise click.ClickException(f"no parsed records in {settings.records_dir}: run `minutes ingest` first")
-    analysis = AnalysisStore(settings.analysis_dir)
-    try:
-        with progress_line() as line:
-            report = build_index(
-                records,
-                settings.index_dir,
-                procs=procs or cores(),
-                keep=keep,
-                progress=_index_progress(line),
-                analysis=analysis,
-            )
-    finally:
-        analysis.close()
+    records = _stored_records(settings)
+    with AnalysisStore(settings.analysis_dir) as analysis, progress_line() as line:
+        report = build_index(
+            records,
+            settings.index_dir,
+            procs=procs or cores(),
+            keep=keep,
+            progress=_index_progress(line),
+            analysis=analysis,
+        )
     rate = report.characters / report.seconds if report.seconds else 0
     kept = analysis.hits / ((analysis.hits + analysis.misses) or 1)
     click.echo(
@@ -314,6 +308,14 @@ def index(ctx: click.Context, procs: int | None, keep: int) -> None:
         f"{report.characters} characters in {report.seconds:.1f}s ({rate:,.0f} chars/s) "
         f"→ {report.generation}; {kept:.0%} of texts from kept analysis"
     )
+
+
+def _stored_records(settings: Settings) -> RecordStore:
+    """Return the record store, or stop saying to ingest first when it holds nothing."""
+    records = RecordStore(settings.records_dir)
+    if not len(records):
+        raise click.ClickException(f"no parsed records in {settings.records_dir}: run `minutes ingest` first")
+    return records
 
 
 def _index_progress(line: ProgressLine) -> Callable[[int, int | None, int], None]:
@@ -439,17 +441,11 @@ def xapian_build(ctx: click.Context, shards: int) -> None:
             f"xapian-build needs the Xapian bindings: pip install 'minutes[xapian]' ({error})"
         ) from error
     settings = settings_of(ctx)
-    records = RecordStore(settings.records_dir)
-    if not len(records):
-        raise click.ClickException(f"no parsed records in {settings.records_dir}: run `minutes ingest` first")
-    analysis = AnalysisStore(settings.analysis_dir)
-    try:
-        with progress_line() as line:
-            report = build_xapian(
-                records, settings.xapian_dir, shards=shards, analysis=analysis, progress=_index_progress(line)
-            )
-    finally:
-        analysis.close()
+    records = _stored_records(settings)
+    with AnalysisStore(settings.analysis_dir) as analysis, progress_line() as line:
+        report = build_xapian(
+            records, settings.xapian_dir, shards=shards, analysis=analysis, progress=_index_progress(line)
+        )
     click.echo(
         f"wrote {report.meetings} meetings, {report.documents} documents in {report.seconds:.1f}s into "
         f"{shards} shards under {settings.xapian_dir} (documents per shard: {', '.join(map(str, report.shards))})"

@@ -222,17 +222,10 @@ def reindex(
     summary = crawl(
         settings, profiles, progress=progress, fetcher_options=fetcher_options, parse_progress=parse_progress
     )
-    analysis = AnalysisStore(settings.analysis_dir)
-    try:
+    with AnalysisStore(settings.analysis_dir) as analysis:
         built = sync_index(
-            RecordStore(settings.records_dir),
-            settings.index_dir,
-            keep=keep,
-            progress=index_progress,
-            analysis=analysis,
+            RecordStore(settings.records_dir), settings.index_dir, keep=keep, progress=index_progress, analysis=analysis
         )
-    finally:
-        analysis.close()
     summary.generation = built.generation
     if not built.skipped:
         summary.meetings_changed = built.updated

@@ -11,7 +11,7 @@ from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
-from indexer.index.kept import KeptText, spool_words
+from indexer.index.kept import KeptText, kept_words
 from indexer.text.analysis import analyze, bigrams
 
 
@@ -57,13 +57,7 @@ class JapaneseTokenizer(_ItemTokenizer):
     """Janome words as `analyze` reads them; a KeptText brings them from the store, or spools them."""
 
     def items(self, value: str) -> Iterator[tuple[str, int, int, int]]:
-        if isinstance(value, KeptText):
-            if value.tokens is not None:
-                return iter(value.tokens)
-            words = [(t.term, t.pos, t.start, t.end) for t in analyze(value)]
-            spool_words(value, words)
-            return iter(words)
-        return ((t.term, t.pos, t.start, t.end) for t in analyze(value))
+        return iter(kept_words(value))
 
 
 def japanese_analyzer() -> JapaneseTokenizer:

@@ -25,7 +25,7 @@ from indexer.index.generations import (
     read_version,
     remove_stale_builds,
 )
-from indexer.index.kept import AnalysisStore
+from indexer.index.kept import AnalysisStore, spooling
 from indexer.index.schema import make_schema, meeting_documents
 from indexer.index.whoosh_compat import writer_codec
 from indexer.records import Meeting
@@ -96,7 +96,8 @@ def build_index(
     digests: dict[str, str] = {}
     documents = characters = 0
     total = len(meetings) if isinstance(meetings, Sized) else None
-    with _fewer_collections():  # set before the writer forks its processes, so they inherit it
+    # Fewer collections are set before the writer forks its processes, so they inherit them.
+    with _fewer_collections(), spooling(analysis):
         writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1, codec=writer_codec(blocklimit))
         try:
             if progress:
@@ -113,11 +114,7 @@ def build_index(
         except BaseException:
             writer.cancel()
             shutil.rmtree(building, ignore_errors=True)
-            if analysis is not None:
-                analysis.discard_spool()
             raise
-    if analysis is not None:
-        analysis.merge_spool()
     ix.close()
     publish(index_dir, building, name, digests, documents, characters, keep)
     return BuildReport(
@@ -182,7 +179,7 @@ def sync_index(
     name = new_generation_name()
     building = index_dir / f"{name}.building"
     shutil.copytree(index_dir / current, building)
-    with _fewer_collections():
+    with _fewer_collections(), spooling(analysis):
         try:
             ix = whoosh_index.open_dir(str(building))
             writer = ix.writer(limitmb=256, codec=writer_codec(blocklimit))
@@ -216,11 +213,7 @@ def sync_index(
             ix.close()
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
-            if analysis is not None:
-                analysis.discard_spool()
             raise
-    if analysis is not None:
-        analysis.merge_spool()
     publish(index_dir, building, name, indexed, documents, characters, keep)
     return BuildReport(
         name,

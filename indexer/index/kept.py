@@ -13,10 +13,12 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
-from indexer.text.analysis import ANALYZER_VERSION
+from indexer.text.analysis import ANALYZER_VERSION, analyze
 
 Word = tuple[str, int, int, int]  # term, position, start, end
 
@@ -51,6 +53,16 @@ def spool_words(text: KeptText, words: Iterable[Word]) -> None:
     line = text.key + "\t" + json.dumps(list(words), ensure_ascii=False, separators=(",", ":"))
     with open(Path(text.spool) / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
         out.write(line + "\n")
+
+
+def kept_words(text: str) -> list[Word]:
+    """Return a text's words: a KeptText's from the store, else Janome's (spooled when the text asks)."""
+    if isinstance(text, KeptText) and text.tokens is not None:
+        return text.tokens
+    words = [(t.term, t.pos, t.start, t.end) for t in analyze(text)]
+    if isinstance(text, KeptText):
+        spool_words(text, words)
+    return words
 
 
 class AnalysisStore:
@@ -97,5 +109,26 @@ class AnalysisStore:
         for part in self.spool.glob("*.jsonl") if self.spool.exists() else ():
             part.unlink()
 
+    @contextmanager
+    def spooling(self) -> Iterator[None]:
+        """Keep what a build spools if it completes, and nothing if it fails."""
+        try:
+            yield
+        except BaseException:
+            self.discard_spool()
+            raise
+        self.merge_spool()
+
     def close(self) -> None:
         self._db.close()
+
+    def __enter__(self) -> AnalysisStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def spooling(analysis: AnalysisStore | None) -> Any:
+    """Return analysis.spooling(), or a context that does nothing when there is no store."""
+    return analysis.spooling() if analysis is not None else nullcontext()

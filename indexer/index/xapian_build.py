@@ -37,10 +37,10 @@ from typing import Any
 import xapian
 
 from indexer.fsutil import atomic_write_text
-from indexer.index.kept import AnalysisStore, spool_words
+from indexer.index.kept import AnalysisStore, kept_words, spooling
 from indexer.index.schema import meeting_documents
 from indexer.records import Meeting
-from indexer.text.analysis import ANALYZER_VERSION, analyze, bigrams
+from indexer.text.analysis import ANALYZER_VERSION, bigrams
 
 log = logging.getLogger(__name__)
 
@@ -217,36 +217,33 @@ def build_xapian(
     report = XapianBuildReport(shards=[0] * shards)
     databases = [xapian.WritableDatabase(str(building / f"raw-{k}"), xapian.DB_CREATE) for k in range(shards)]
     total = len(meetings) if isinstance(meetings, Sized) else None
-    try:
-        for done, meeting in enumerate(meetings, 1):
-            body = meeting.body or ""
-            k = report.bodies.setdefault(body, shard_of(body, shards))
-            for doc in meeting_documents(meeting):
-                databases[k].add_document(make_document(doc, _words(doc["text"], analysis)))
-                report.documents += 1
-                report.shards[k] += 1
-                report.characters += len(doc["text"])
-            report.meetings = done
-            if progress:
-                progress(done, total, report.characters)
-        for k, db in enumerate(databases):
-            db.set_metadata("minutes.analyzer_version", ANALYZER_VERSION)
-            db.set_metadata("minutes.layout_version", LAYOUT_VERSION)
-            db.set_metadata("minutes.shard", f"{k}/{shards}")
-            db.commit()
-            db.close()
-            # Compacted, a shard takes about half the space (every B-tree block full) and reads fewer blocks.
-            xapian.Database(str(building / f"raw-{k}")).compact(str(building / f"{SHARD_PREFIX}{k}"))
-            shutil.rmtree(building / f"raw-{k}")
-    except BaseException:
-        for db in databases:
-            db.close()
-        shutil.rmtree(building, ignore_errors=True)
-        if analysis is not None:
-            analysis.discard_spool()
-        raise
-    if analysis is not None:
-        analysis.merge_spool()
+    with spooling(analysis):
+        try:
+            for done, meeting in enumerate(meetings, 1):
+                body = meeting.body or ""
+                k = report.bodies.setdefault(body, shard_of(body, shards))
+                for doc in meeting_documents(meeting):
+                    databases[k].add_document(make_document(doc, _words(doc["text"], analysis)))
+                    report.documents += 1
+                    report.shards[k] += 1
+                    report.characters += len(doc["text"])
+                report.meetings = done
+                if progress:
+                    progress(done, total, report.characters)
+            for k, db in enumerate(databases):
+                db.set_metadata("minutes.analyzer_version", ANALYZER_VERSION)
+                db.set_metadata("minutes.layout_version", LAYOUT_VERSION)
+                db.set_metadata("minutes.shard", f"{k}/{shards}")
+                db.commit()
+                db.close()
+                # Compacted, a shard takes about half the space (every B-tree block full) and reads fewer blocks.
+                xapian.Database(str(building / f"raw-{k}")).compact(str(building / f"{SHARD_PREFIX}{k}"))
+                shutil.rmtree(building / f"raw-{k}")
+        except BaseException:
+            for db in databases:
+                db.close()
+            shutil.rmtree(building, ignore_errors=True)
+            raise
     _swap_in(building, xapian_dir, shards)
     report.seconds = time.monotonic() - started
     manifest: dict[str, Any] = {
@@ -263,14 +260,7 @@ def build_xapian(
 
 def _words(text: str, analysis: AnalysisStore | None) -> list[tuple[str, int, int, int]]:
     """Return a text's Janome words (term, position, start, end), from the analysis store when it keeps them."""
-    if analysis is None:
-        return [(t.term, t.pos, t.start, t.end) for t in analyze(text)]
-    kept = analysis.wrap(text)
-    if kept.tokens is not None:
-        return [(w[0], w[1], w[2], w[3]) for w in kept.tokens]
-    words = [(t.term, t.pos, t.start, t.end) for t in analyze(text)]
-    spool_words(kept, words)
-    return words
+    return kept_words(analysis.wrap(text)) if analysis is not None else kept_words(text)
 
 
 def _swap_in(building: Path, xapian_dir: Path, shards: int) -> None:

@@ -23,7 +23,7 @@ from indexer.index.schema import NO_ROLE
 from indexer.search import evaluate, postings, topical
 from indexer.search.highlight import match_spans, snippet_around, tokens_from_vector
 from indexer.search.query import ParsedQuery, is_kanji, parse_query
-from indexer.search.rescue import Rescue, best_partial, suggestions
+from indexer.search.rescue import Rescue, WhooshWords, rescued
 from indexer.search.synonyms import Synonyms
 from indexer.text.normalize import normalize_name
 
@@ -446,23 +446,18 @@ class SearchIndex:
         """Return, for a search that found nothing, the best partial match (the most words kept) with
         the words left out and suggestions; or the empty result with suggestions alone; or, when the
         filters alone excluded every match, the empty result saying how many they excluded."""
-        if Filters.of(request, parsed) != NO_FILTERS:
-            unfiltered = SearchRequest(q=request.q, expand=request.expand, mode=request.mode)
-            excluded = len(self._matched(generation, unfiltered, replace(parsed, filters={}))[0])
-            if excluded:
-                return replace(empty, rescue=Rescue(unfiltered=excluded))
-        partial = best_partial(parsed, lambda p: len(self._matched(generation, request, p)[0]))
-        labels = [label for label, _ in parsed.parts]
-        words = labels or parsed.reading_words() or [request.q.strip()]
-        reader = generation.searcher().reader()
-        if partial is None:
-            offered = suggestions(reader, request.q, words, self.synonyms, set(words))
-            return replace(empty, rescue=Rescue([], labels, offered)) if offered or labels else empty
-        kept, partial_query = partial
-        left_out = [labels[i] for i in range(len(labels)) if i not in kept]
-        result = self._search(generation, request, partial_query)
-        offered = suggestions(reader, request.q, left_out, self.synonyms, set(words))
-        return replace(result, rescue=Rescue([labels[i] for i in kept], left_out, offered))
+        unfiltered = SearchRequest(q=request.q, expand=request.expand, mode=request.mode)
+        return rescued(
+            request.q,
+            parsed,
+            empty,
+            filtered=Filters.of(request, parsed) != NO_FILTERS,
+            count_unfiltered=lambda: len(self._matched(generation, unfiltered, replace(parsed, filters={}))[0]),
+            count=lambda p: len(self._matched(generation, request, p)[0]),
+            search=lambda p: self._search(generation, request, p),
+            lexicon=WhooshWords(generation.searcher().reader()),
+            synonyms=self.synonyms,
+        )
 
     def _search(self, generation: Generation, request: SearchRequest, parsed: ParsedQuery) -> SearchResult:
         limit = max(1, min(request.limit, MAX_LIMIT))
@@ -612,18 +607,21 @@ class Filters:
             date_until=request.date_until,
         )
 
+    def exact(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Return (field, allowed values) for each filter by whole values (role, committee, body, year, month)."""
+        fields = (
+            ("role", self.roles),
+            ("committee", self.committees),
+            ("body", self.bodies),
+            ("year", self.years),
+            ("month", self.months),
+        )
+        return [(fieldname, values) for fieldname, values in fields if values]
+
     def checks(self, searcher) -> list[tuple[str, frozenset[str] | tuple[str, str]]]:
         """Return (field, allowed values or (low, high) range) for each filter."""
         checks: list[tuple[str, frozenset[str] | tuple[str, str]]] = [
-            (fieldname, frozenset(values))
-            for fieldname, values in (
-                ("role", self.roles),
-                ("committee", self.committees),
-                ("body", self.bodies),
-                ("year", self.years),
-                ("month", self.months),
-            )
-            if values
+            (fieldname, frozenset(values)) for fieldname, values in self.exact()
         ]
         for speaker in self.speakers:
             checks.append(("speaker", _partial_values(searcher, "speaker", speaker)))

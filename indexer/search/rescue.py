@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from whoosh import query as wq
 from whoosh.reading import IndexReader
@@ -15,6 +15,8 @@ from indexer.search.query import TEXT_FIELD, ParsedQuery
 from indexer.search.synonyms import Synonyms
 from indexer.text.analysis import analyze
 from indexer.text.normalize import normalize_text
+
+R = TypeVar("R", bound=Any)  # a backend's SearchResult, a dataclass with a rescue field
 
 # Beyond this many words, only one word is left out at a time (then all but one kept), not every subset.
 MAX_SUBSET_WORDS = 6
@@ -121,13 +123,6 @@ class WhooshWords:
         return self.reader.terms_within(TEXT_FIELD, term, 1)
 
 
-def suggestions(
-    reader: IndexReader, q: str, words: Sequence[str], synonyms: Synonyms, already: set[str]
-) -> list[Suggestion]:
-    """Offer other queries for words that found nothing, from a Whoosh index (see suggest)."""
-    return suggest(WhooshWords(reader), q, words, synonyms, already)
-
-
 def suggest(lexicon: Words, q: str, words: Sequence[str], synonyms: Synonyms, already: set[str]) -> list[Suggestion]:
     """Offer other queries for words that found nothing: a synonym or variant the index holds, a term
     the index holds one character away, or the exact string when the input was read as words."""
@@ -152,6 +147,37 @@ def suggest(lexicon: Words, q: str, words: Sequence[str], synonyms: Synonyms, al
             offered.append(Suggestion(q.replace(word, term), f"「{word}」に近い表記"))
     unique = {s.query: s for s in offered if s.query != q}
     return list(unique.values())[:MAX_SUGGESTIONS]
+
+
+def rescued(
+    q: str,
+    parsed: ParsedQuery,
+    empty: R,
+    *,
+    filtered: bool,
+    count_unfiltered: Callable[[], int],
+    count: Callable[[ParsedQuery], int],
+    search: Callable[[ParsedQuery], R],
+    lexicon: Words,
+    synonyms: Synonyms,
+) -> R:
+    """Return what a search that found nothing shows instead (empty and search's results are a backend's
+    SearchResult): when filters alone excluded every match, how many; else the best partial match (the most
+    words kept) with the words left out and suggestions; else the empty result with suggestions alone."""
+    if filtered:
+        excluded = count_unfiltered()
+        if excluded:
+            return replace(empty, rescue=Rescue(unfiltered=excluded))
+    partial = best_partial(parsed, count)
+    labels = [label for label, _ in parsed.parts]
+    words = labels or parsed.reading_words() or [q.strip()]
+    if partial is None:
+        offered = suggest(lexicon, q, words, synonyms, set(words))
+        return replace(empty, rescue=Rescue([], labels, offered)) if offered or labels else empty
+    kept, partial_query = partial
+    left_out = [labels[i] for i in range(len(labels)) if i not in kept]
+    offered = suggest(lexicon, q, left_out, synonyms, set(words))
+    return replace(search(partial_query), rescue=Rescue([labels[i] for i in kept], left_out, offered))
 
 
 def _other_script(word: str) -> str | None:

@@ -79,7 +79,7 @@ from indexer.search.engine import (
 )
 from indexer.search.highlight import StoredToken
 from indexer.search.query import TEXT_FIELD, ParsedQuery, is_kanji, parse_query
-from indexer.search.rescue import Rescue, best_partial, suggest
+from indexer.search.rescue import rescued
 from indexer.search.sequences import TermSequence
 from indexer.search.synonyms import Synonyms
 from indexer.text.analysis import ANALYZER_VERSION
@@ -297,17 +297,7 @@ class XapianIndex:
         """Return the boolean query of a request's filters (None for none)."""
         if filters == NO_FILTERS:
             return None
-        parts = [
-            _any_of(PREFIXES[name], values)
-            for name, values in (
-                ("role", filters.roles),
-                ("committee", filters.committees),
-                ("body", filters.bodies),
-                ("year", filters.years),
-                ("month", filters.months),
-            )
-            if values
-        ]
+        parts = [_any_of(PREFIXES[name], values) for name, values in filters.exact()]
         for speaker in filters.speakers:
             parts.append(_any_of(PREFIXES["speaker"], self._containing(db, SLOT_SPEAKER, speaker)))
         if filters.committee_like:
@@ -390,23 +380,18 @@ class XapianIndex:
     ) -> SearchResult:
         """Return, for a search that found nothing, what SearchIndex._rescued returns: how many the filters
         excluded, or the best partial match with the words left out, and suggestions."""
-        if Filters.of(request, parsed) != NO_FILTERS:
-            unfiltered = SearchRequest(q=request.q, expand=request.expand, mode=request.mode)
-            excluded = self._matched(db, unfiltered, replace(parsed, filters={}))[0]
-            if excluded:
-                return replace(empty, rescue=Rescue(unfiltered=excluded))
-        partial = best_partial(parsed, lambda p: self._matched(db, request, p)[0])
-        labels = [label for label, _ in parsed.parts]
-        words = labels or parsed.reading_words() or [request.q.strip()]
-        lexicon = _Words(self, db)
-        if partial is None:
-            offered = suggest(lexicon, request.q, words, self.synonyms, set(words))
-            return replace(empty, rescue=Rescue([], labels, offered)) if offered or labels else empty
-        kept, partial_query = partial
-        left_out = [labels[i] for i in range(len(labels)) if i not in kept]
-        result = self._search(db, request, partial_query)
-        offered = suggest(lexicon, request.q, left_out, self.synonyms, set(words))
-        return replace(result, rescue=Rescue([labels[i] for i in kept], left_out, offered))
+        unfiltered = SearchRequest(q=request.q, expand=request.expand, mode=request.mode)
+        return rescued(
+            request.q,
+            parsed,
+            empty,
+            filtered=Filters.of(request, parsed) != NO_FILTERS,
+            count_unfiltered=lambda: self._matched(db, unfiltered, replace(parsed, filters={}))[0],
+            count=lambda p: self._matched(db, request, p)[0],
+            search=lambda p: self._search(db, request, p),
+            lexicon=_Words(self, db),
+            synonyms=self.synonyms,
+        )
 
     def _matched(self, db: xapian.Database, request: SearchRequest, parsed: ParsedQuery) -> tuple[int, Counter]:
         """Return (total, facet key counts) of every match of a request."""
