@@ -425,9 +425,15 @@ def _open_backend(settings: Settings, kind: str, shards: str) -> SearchBackend:
 
 @main.command("xapian-build")
 @click.option("--shards", default=2, show_default=True, type=click.IntRange(1, 1024), help="Shard databases to write.")
+@click.option(
+    "--procs",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Processes writing in parallel, each a run of the meetings.  [default: every core, {cores()} here]",
+)
 @common_options
 @click.pass_context
-def xapian_build(ctx: click.Context, shards: int) -> None:
+def xapian_build(ctx: click.Context, shards: int, procs: int | None) -> None:
     """Write the stored records into Xapian shard databases (DATA_DIR/xapian/shard-K), sharded by body.
 
     Each shard can then be served with `xapian-tcpsrv --port P DATA_DIR/xapian/shard-K` and searched
@@ -444,7 +450,12 @@ def xapian_build(ctx: click.Context, shards: int) -> None:
     records = _stored_records(settings)
     with AnalysisStore(settings.analysis_dir) as analysis, progress_line() as line:
         report = build_xapian(
-            records, settings.xapian_dir, shards=shards, analysis=analysis, progress=_index_progress(line)
+            records,
+            settings.xapian_dir,
+            shards=shards,
+            analysis=analysis,
+            progress=_index_progress(line),
+            procs=procs or cores(),
         )
     click.echo(
         f"wrote {report.meetings} meetings, {report.documents} documents in {report.seconds:.1f}s into "

@@ -143,9 +143,12 @@ def recall(index_dir: Path, queries: list[BenchQuery], oracle: SubstringOracle) 
 
 
 def replicate(meetings: list, factor: int):
-    """Yield each meeting factor times, copies under new ids, a meeting's copies one after another."""
+    """Yield each meeting factor times, a meeting's copies one after another: copy k under a new id and url,
+    dated k spans of the corpus's years earlier (so the years grow as a city's twenty years of minutes would)."""
     from dataclasses import replace
 
+    years = [m.date.year for m in meetings if m.date]
+    span = max(years) - min(years) + 1 if years else 1
     for meeting in meetings:
         yield meeting
         for copy in range(1, factor):
@@ -154,8 +157,14 @@ def replicate(meetings: list, factor: int):
                 meeting,
                 id=mid,
                 url=f"{meeting.url}#copy{copy}",
+                date=_years_earlier(meeting.date, copy * span) if meeting.date else None,
                 utterances=[replace(u, meeting_id=mid) for u in meeting.utterances],
             )
+
+
+def _years_earlier(day, years: int):
+    """Return the same day some years earlier (29 February becomes the 28th)."""
+    return day.replace(year=day.year - years, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
 def main() -> None:

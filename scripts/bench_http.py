@@ -43,13 +43,13 @@ def paths_for(query) -> tuple[str, str]:
 
 
 def start_server(
-    data_dir: Path, threads: int = 16, log=subprocess.DEVNULL, workers: int = 1
+    data_dir: Path, threads: int = 16, log=subprocess.DEVNULL, workers: int = 1, env: dict | None = None
 ) -> tuple[subprocess.Popen, str]:
     """Start the app over data_dir under waitress (one process), or gunicorn with `workers` processes
     of `threads` threads each; return the server process and its base url once it answers.
     Its log goes to `log` (a file: a pipe nobody reads fills up and stops the server mid-run)."""
     # Every client here is 127.0.0.1: the per-client rate limit would answer most of them 429.
-    env = {**os.environ, "MINUTES_DATA_DIR": str(data_dir), "MINUTES_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {**os.environ, "MINUTES_DATA_DIR": str(data_dir), "MINUTES_RATE_LIMIT_PER_MINUTE": "0", **(env or {})}
     port = free_port()
     if workers > 1:
         command = [

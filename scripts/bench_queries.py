@@ -108,8 +108,9 @@ class SubstringOracle:
     """The utterances holding every word of a query as a normalised substring, found by plain scan."""
 
     def __init__(self, docs: list[tuple[tuple[str, int], str, str]]):
-        # (key, date, folded text) per document
-        self.docs = [(key, day, fold(text)) for key, day, text in docs]
+        # (key, date, folded text) per document; a text repeated (a replicated corpus) is folded once
+        folded: dict[str, str] = {}
+        self.docs = [(key, day, folded.get(text) or folded.setdefault(text, fold(text))) for key, day, text in docs]
 
     def matching(self, query: BenchQuery) -> set[tuple[str, int]]:
         """Return the keys of the documents holding all of the query's words within its date range."""

@@ -80,3 +80,25 @@ def test_relevance_benchmark_smoke_run(tmp_path):
 
     summary = json.loads(report.read_text())["summary"]
     assert set(summary["all"]) == {"janome", "bigram", "final"}
+
+
+def test_scaling_benchmark_smoke_run(tmp_path):
+    """bench_scale.py builds the replicated corpora on Xapian and measures both sizes (Groonga where installed)."""
+    import json
+
+    pytest.importorskip("xapian")
+    report = tmp_path / "scale.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_scale.py"), "--work", str(tmp_path), "--limit", "6"]
+        + ["--scale", "1", "3", "--queries", "3", "--procs", "2", "--json", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(report.read_text())["scale"]
+    assert figures["3x"]["documents"] == 3 * figures["1x"]["documents"] > 0
+    for row in figures.values():
+        assert set(row["library"]) >= {"noun", "noun+date"} and row["http"]["peak_rss_mib"] > 0
+        assert all(kind["recall"] in (None, 1.0) for kind in row["recall"].values()), row["recall"]
+    assert "| noun |" in done.stdout

@@ -495,3 +495,58 @@ def test_the_web_app_says_when_the_shards_do_not_answer(corpus):
     client = app.test_client()
     assert client.get("/?q=会議").status_code == 503
     assert client.get("/api/v1/search?any=会議").status_code == 503
+
+
+def _shard_contents(xapian_dir: Path) -> list[list[tuple]]:
+    """Return every shard's documents in docid order: doc id, length, terms with positions, and values."""
+    import xapian
+
+    shards = []
+    for path in shard_dirs(xapian_dir):
+        db = xapian.Database(str(path))
+        docs = []
+        for docid in range(1, db.get_lastdocid() + 1):
+            doc = db.get_document(docid)
+            terms = tuple((t.term, t.wdf, tuple(t.positer)) for t in doc.termlist())
+            docs.append((db.get_doclength(docid), terms, tuple((v.num, v.value) for v in doc.values())))
+        shards.append(docs)
+    return shards
+
+
+def test_a_build_in_parallel_writes_the_same_shards_as_one_process(corpus, tmp_path):
+    from indexer.index.kept import AnalysisStore
+    from indexer.index.xapian_build import build_xapian
+
+    meetings = sorted(RecordStore(corpus.records_dir), key=lambda m: m.id)
+    built = {}
+    for procs in (1, 3):
+        with AnalysisStore(corpus.analysis_dir) as analysis:
+            report = build_xapian(meetings, tmp_path / f"procs-{procs}", shards=2, analysis=analysis, procs=procs)
+        built[procs] = (report.documents, report.shards, _shard_contents(tmp_path / f"procs-{procs}"))
+    assert built[1][0] == sum(built[1][1]) > 0
+    assert built[3] == built[1]
+
+
+def test_a_failed_parallel_build_keeps_the_shards_that_were_there(corpus, tmp_path):
+    from indexer.index.xapian_build import build_xapian
+
+    meetings = sorted(RecordStore(corpus.records_dir), key=lambda m: m.id)
+    build_xapian(meetings, tmp_path, shards=2, procs=2)
+    before = _shard_contents(tmp_path)
+
+    def failing():
+        yield from meetings[:3]
+        raise OSError("a record could not be read")
+
+    with pytest.raises(OSError, match="could not be read"):
+        build_xapian(failing(), tmp_path, shards=2, procs=2)
+    assert _shard_contents(tmp_path) == before
+    assert not (tmp_path / ".building").exists()
+
+
+def test_warming_reads_local_shards_ahead_and_leaves_servers_alone(corpus, remote):
+    local = open_backend(corpus, "xapian")
+    files = [p for shard in shard_dirs(corpus.xapian_dir) for p in shard.iterdir() if p.is_file()]
+    assert local.warm() == sum(p.stat().st_size for p in files) > 0
+    assert remote.warm() == 0
+    local.close()

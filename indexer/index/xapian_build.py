@@ -7,7 +7,8 @@ character bigrams of `bigrams` (word starts marked "^") with their positions und
 term per facet value ("XB" body, "XR" role, "XC" committee, "XS" speaker, "XY" year, "XM" month, "XK"
 kind, "XI" meeting id, "Q" document id). Values carry what is sorted or counted over every match: both
 date orders as one value each, the facet key (body, role, committee, year and month in one value, so one
-spy counts every facet and trend split), the speaker and committee (for the partial-name filters), the doc
+spy counts every trend split), each facet field alone (a page's facets), the speaker (and the committee) for the
+partial-name filters, the doc
 id (read back as a collapse key), the stored fields and the Janome words with their character spans (for
 highlights). A search never fetches a document (over a remote shard, a round trip each): it reads those
 values for the documents it shows in one answer per shard, and the document data stays empty.
@@ -21,17 +22,19 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import shutil
 import struct
 import sys
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha1
 from pathlib import Path
+from queue import Full
 from typing import Any
 
 import xapian
@@ -44,7 +47,7 @@ from indexer.text.analysis import ANALYZER_VERSION, bigrams
 
 log = logging.getLogger(__name__)
 
-LAYOUT_VERSION = "4"  # bump when prefixes, values or the data's shape change
+LAYOUT_VERSION = "5"  # bump when prefixes, values or the data's shape change
 SHARDS_FILE = "SHARDS.json"
 SHARD_PREFIX = "shard-"
 
@@ -74,6 +77,12 @@ SLOT_SPEAKER = 4  # for the speaker list and the partial-name filter
 SLOT_COMMITTEE = 5  # for the partial committee filter (the NDL API's nameOfMeeting)
 SLOT_FIELDS = 6  # the doc id, NUL, the stored fields (zlib-compressed JSON)
 SLOT_WORDS = 7  # the doc id, NUL, the Janome words with their spans (zlib-compressed JSON), for highlights
+SLOT_BODY = 8
+SLOT_ROLE = 9
+SLOT_YEAR = 10
+# A page's facets are counted by one spy per field: over a large corpus the facet key has tens of thousands
+# of values (every committee in every month of every year) and reading them all back costs more than the spies.
+FACET_SLOTS = {"body": SLOT_BODY, "role": SLOT_ROLE, "committee": SLOT_COMMITTEE, "year": SLOT_YEAR}
 SEQ_DIGITS = 9
 TERM_SEPARATOR = "\x1e"  # between the terms of a words value (control characters never reach the text)
 FACET_KEY_FIELDS = ("body", "role", "committee", "year", "month")
@@ -81,6 +90,7 @@ FACET_SEPARATOR = "\x1f"
 
 UTTERANCE_WDF = 2  # a header's postings get half of this (Whoosh's _boost 0.5)
 MAX_TERM_BYTES = 240  # Xapian refuses terms over 245 bytes
+PARALLEL_BATCH = 16  # meetings handed to a writer process at a time
 
 
 def term(prefix: str, text: str) -> str:
@@ -163,9 +173,9 @@ def make_document(doc: dict, words: list[tuple[str, int, int, int]]) -> xapian.D
     xdoc.add_value(SLOT_OLDEST, f"{day or '9999'}{seq:0{SEQ_DIGITS}d}")
     xdoc.add_value(SLOT_FACETS, facet_key(doc))
     xdoc.add_value(SLOT_KEY, doc["doc_id"])
-    for slot, name in ((SLOT_SPEAKER, "speaker"), (SLOT_COMMITTEE, "committee")):
+    for slot, name in ((SLOT_SPEAKER, "speaker"), *((slot, name) for name, slot in FACET_SLOTS.items())):
         if doc.get(name):
-            xdoc.add_value(slot, doc[name])
+            xdoc.add_value(slot, str(doc[name]))
     xdoc.add_value(SLOT_FIELDS, pack_fields(doc["doc_id"], stored_fields(doc)))
     if words:
         xdoc.add_value(SLOT_WORDS, pack_words(doc["doc_id"], words))
@@ -199,12 +209,15 @@ def build_xapian(
     shards: int = 2,
     analysis: AnalysisStore | None = None,
     progress: Callable[[int, int | None, int], None] | None = None,
+    procs: int = 1,
 ) -> XapianBuildReport:
     """Write every meeting's documents into `shards` databases under xapian_dir (shard-0 …), sharded by body.
 
     The new databases are written under xapian_dir/.building, compacted, and renamed into place when all
     are complete; shards left over from an earlier build with more shards are removed. With an analysis
-    store, Janome's words come from it where kept (and are kept for the next build).
+    store, Janome's words come from it where kept (and are kept for the next build). With procs > 1, that
+    many processes each write a run of the meetings, and compaction joins their parts in order, so the
+    shards hold the same documents in the same order as one process writes them.
     """
     if shards < 1:
         raise ValueError("shards must be at least 1")
@@ -215,33 +228,30 @@ def build_xapian(
     building.mkdir()
     started = time.monotonic()
     report = XapianBuildReport(shards=[0] * shards)
-    databases = [xapian.WritableDatabase(str(building / f"raw-{k}"), xapian.DB_CREATE) for k in range(shards)]
     total = len(meetings) if isinstance(meetings, Sized) else None
+    procs = max(1, min(procs, total or procs))
     with spooling(analysis):
         try:
-            for done, meeting in enumerate(meetings, 1):
-                body = meeting.body or ""
-                k = report.bodies.setdefault(body, shard_of(body, shards))
-                for doc in meeting_documents(meeting):
-                    databases[k].add_document(make_document(doc, _words(doc["text"], analysis)))
-                    report.documents += 1
-                    report.shards[k] += 1
-                    report.characters += len(doc["text"])
-                report.meetings = done
-                if progress:
-                    progress(done, total, report.characters)
-            for k, db in enumerate(databases):
-                db.set_metadata("minutes.analyzer_version", ANALYZER_VERSION)
-                db.set_metadata("minutes.layout_version", LAYOUT_VERSION)
-                db.set_metadata("minutes.shard", f"{k}/{shards}")
-                db.commit()
-                db.close()
-                # Compacted, a shard takes about half the space (every B-tree block full) and reads fewer blocks.
-                xapian.Database(str(building / f"raw-{k}")).compact(str(building / f"{SHARD_PREFIX}{k}"))
-                shutil.rmtree(building / f"raw-{k}")
+            if procs == 1:
+                parts = _PartWriter(building, shards, 0)
+                for _, k, docs in _documents(meetings, shards, analysis, report, total, progress):
+                    parts.add(k, docs)
+                parts.close()
+            else:
+                _write_in_parallel(
+                    _documents(meetings, shards, analysis, report, total, progress), building, shards, procs, total
+                )
+            for k in range(shards):
+                # Compacted, a shard takes about half the space (every B-tree block full) and reads fewer blocks;
+                # the parts of a parallel build are joined in order here.
+                joined = xapian.Database()
+                for part in range(procs):
+                    joined.add_database(xapian.Database(str(building / f"raw-{k}-{part}")))
+                joined.compact(str(building / f"{SHARD_PREFIX}{k}"))
+                joined.close()
+                for part in range(procs):
+                    shutil.rmtree(building / f"raw-{k}-{part}")
         except BaseException:
-            for db in databases:
-                db.close()
             shutil.rmtree(building, ignore_errors=True)
             raise
     _swap_in(building, xapian_dir, shards)
@@ -258,9 +268,116 @@ def build_xapian(
     return report
 
 
-def _words(text: str, analysis: AnalysisStore | None) -> list[tuple[str, int, int, int]]:
-    """Return a text's Janome words (term, position, start, end), from the analysis store when it keeps them."""
-    return kept_words(analysis.wrap(text)) if analysis is not None else kept_words(text)
+Batch = list[tuple[int, list[tuple[dict, str]]]]  # (shard, [(index document, its text as the writer takes it)])
+
+
+def _documents(
+    meetings: Iterable[Meeting],
+    shards: int,
+    analysis: AnalysisStore | None,
+    report: XapianBuildReport,
+    total: int | None,
+    progress: Callable[[int, int | None, int], None] | None,
+) -> Iterator[tuple[Meeting, int, list[tuple[dict, str]]]]:
+    """Yield (meeting, shard, [(document, text with its kept words)]) per meeting, counting them into report."""
+    for done, meeting in enumerate(meetings, 1):
+        body = meeting.body or ""
+        k = report.bodies.setdefault(body, shard_of(body, shards))
+        docs = [
+            (doc, analysis.wrap(doc["text"]) if analysis is not None else doc["text"])
+            for doc in meeting_documents(meeting)
+        ]
+        yield meeting, k, docs
+        report.documents += len(docs)
+        report.shards[k] += len(docs)
+        report.characters += sum(len(doc["text"]) for doc, _ in docs)
+        report.meetings = done
+        if progress:
+            progress(done, total, report.characters)
+
+
+class _PartWriter:
+    """One process's part of every shard: raw-K-PART under the building folder."""
+
+    def __init__(self, building: Path, shards: int, part: int):
+        self.databases = [
+            xapian.WritableDatabase(str(building / f"raw-{k}-{part}"), xapian.DB_CREATE) for k in range(shards)
+        ]
+        self.part = part
+
+    def add(self, k: int, docs: list[tuple[dict, str]]) -> None:
+        for doc, text in docs:
+            self.databases[k].add_document(make_document(doc, kept_words(text)))
+
+    def close(self) -> None:
+        for k, db in enumerate(self.databases):
+            db.set_metadata("minutes.analyzer_version", ANALYZER_VERSION)
+            db.set_metadata("minutes.layout_version", LAYOUT_VERSION)
+            db.set_metadata("minutes.shard", f"{k}/{len(self.databases)}")
+            db.commit()
+            db.close()
+
+
+def _write_part(building: str, shards: int, part: int, inbox: Any) -> None:
+    """Write the batches a queue brings into this part's databases until it brings None (a worker process)."""
+    writer = _PartWriter(Path(building), shards, part)
+    while (batch := inbox.get()) is not None:
+        for k, docs in batch:
+            writer.add(k, docs)
+    writer.close()
+
+
+def _write_in_parallel(
+    documents: Iterator[tuple[Meeting, int, list[tuple[dict, str]]]],
+    building: Path,
+    shards: int,
+    procs: int,
+    total: int | None,
+) -> None:
+    """Hand runs of meetings to procs writer processes: the first total/procs to the first, and so on
+    (round robin in batches when the count is unknown)."""
+    context = multiprocessing.get_context("spawn")
+    queues = [context.Queue(maxsize=4) for _ in range(procs)]
+    workers = [
+        context.Process(target=_write_part, args=(str(building), shards, part, queues[part]), daemon=True)
+        for part in range(procs)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        per_part = -(-total // procs) if total else None
+        batches: list[Batch] = [[] for _ in range(procs)]
+        for i, (_, k, docs) in enumerate(documents):
+            part = i // per_part if per_part else (i // PARALLEL_BATCH) % procs
+            batches[part].append((k, docs))
+            if len(batches[part]) >= PARALLEL_BATCH:
+                _hand(queues[part], batches[part], workers[part])
+                batches[part] = []
+        for part in range(procs):
+            if batches[part]:
+                _hand(queues[part], batches[part], workers[part])
+            _hand(queues[part], None, workers[part])
+        for worker in workers:
+            worker.join()
+        failed = [part for part, worker in enumerate(workers) if worker.exitcode != 0]
+        if failed:
+            raise RuntimeError(f"the Xapian writer process of part {failed[0]} failed (see its error above)")
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+
+
+def _hand(queue: Any, batch: Batch | None, worker: Any) -> None:
+    """Put a batch on a worker's queue, failing if the worker has died (its queue would never drain)."""
+    while True:
+        try:
+            queue.put(batch, timeout=1)
+            return
+        except Full:
+            if not worker.is_alive():
+                raise RuntimeError("a Xapian writer process died (see its error above)") from None
 
 
 def _swap_in(building: Path, xapian_dir: Path, shards: int) -> None:

@@ -100,7 +100,10 @@ def open_backend(
     if kind == "xapian":
         from indexer.search.xapian_engine import XapianIndex  # needs the optional xapian bindings
 
-        return XapianIndex.open(settings.xapian_dir, shards=shards, synonyms=synonyms)
+        index = XapianIndex.open(settings.xapian_dir, shards=shards, synonyms=synonyms)
+        if warm_ahead:
+            index.warm()
+        return index
     raise ValueError(f"unknown search backend {kind!r}: choose one of {', '.join(BACKENDS)}")
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 import threading
 import time
 from array import array
@@ -47,6 +48,7 @@ from indexer.index.generations import IndexUnavailable
 from indexer.index.xapian_build import (
     FACET_KEY_FIELDS,
     FACET_SEPARATOR,
+    FACET_SLOTS,
     LAYOUT_VERSION,
     PREFIXES,
     SLOT_COMMITTEE,
@@ -189,8 +191,16 @@ class XapianIndex:
         return self._run(lambda db: (f"{self.name} ({db.get_doccount()} documents)", None))
 
     def warm(self) -> int:
-        """Nothing to read ahead here: each shard server keeps its own cache."""
-        return 0
+        """Ask the system to read local shard files into its page cache (in the background); return their bytes.
+        A shard server's files are its own machine's to cache: nothing is read for them."""
+        if self.folder is None:
+            return 0
+        size = 0
+        for path in (p for shard in shard_dirs(self.folder) for p in shard.iterdir() if p.is_file()):
+            with open(path, "rb") as source:
+                os.posix_fadvise(source.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
+            size += path.stat().st_size
+        return size
 
     def close(self) -> None:
         """Close every thread's connection to the shards."""
@@ -358,12 +368,12 @@ class XapianIndex:
         query = self._query(db, parsed, filters)
         reranked = request.sort == "relevance" and bool(parsed.patterns)
         enquire = self._enquire(db, query, request.sort)
-        spy = xapian.ValueCountMatchSpy(SLOT_FACETS)
-        enquire.add_matchspy(spy)
+        spies = {name: xapian.ValueCountMatchSpy(FACET_SLOTS[name]) for name in FACET_FIELDS}
+        for spy in spies.values():
+            enquire.add_matchspy(spy)
         enquire.set_collapse_key(SLOT_KEY, 1)  # every key is unique: nothing collapses, each hit carries its doc id
         mset = enquire.get_mset(0, offset + limit + (RERANK_WINDOW if reranked else 0), db.get_doccount())
-        total, combos = spy.get_total(), _spy_counts(spy)
-        self._counted.put((self._epoch, repr(parsed.query), filters), (total, combos))
+        total = spies[FACET_FIELDS[0]].get_total()
         items = [(item.collapse_key.decode("utf-8"), item.weight) for item in mset]
         if reranked:
             items = self._reranked(db, items, parsed, offset + limit)
@@ -372,7 +382,7 @@ class XapianIndex:
         words = self._read(db, [doc_id for doc_id, _ in page], SLOT_WORDS)
         wanted = _highlighted(parsed)
         hits = [_hit(fields[doc_id], weight, parsed, _tokens(words.get(doc_id), wanted)) for doc_id, weight in page]
-        facets = {name: _sorted_counts(_projected(combos, (name,))) for name in FACET_FIELDS}
+        facets = {name: _sorted_counts(_spy_counts(spy)) for name, spy in spies.items()}
         return SearchResult(request, total, hits, facets, parsed, self.name)
 
     def _rescued(
@@ -660,10 +670,11 @@ def _tokens(
     if not words or not words[0]:
         return None
     terms, numbers = words
+    kept = set(terms) if wanted is None else {text for text in set(terms) if wanted(text)}
     return [
         StoredToken(text, numbers[3 * i], numbers[3 * i + 1], numbers[3 * i + 2])
         for i, text in enumerate(terms)
-        if wanted is None or wanted(text)
+        if text in kept
     ]
 
 
