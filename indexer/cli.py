@@ -450,7 +450,7 @@ def xapian_build(ctx: click.Context, shards: int, procs: int | None) -> None:
     records = _stored_records(settings)
     with AnalysisStore(settings.analysis_dir) as analysis, progress_line() as line:
         report = build_xapian(
-            records,
+            records.listing(),
             settings.xapian_dir,
             shards=shards,
             analysis=analysis,

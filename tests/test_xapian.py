@@ -534,12 +534,14 @@ def test_a_failed_parallel_build_keeps_the_shards_that_were_there(corpus, tmp_pa
     build_xapian(meetings, tmp_path, shards=2, procs=2)
     before = _shard_contents(tmp_path)
 
-    def failing():
-        yield from meetings[:3]
-        raise OSError("a record could not be read")
+    class Failing(list):
+        def __getitem__(self, position):
+            if position == 3:
+                raise OSError("a record could not be read")
+            return super().__getitem__(position)
 
     with pytest.raises(OSError, match="could not be read"):
-        build_xapian(failing(), tmp_path, shards=2, procs=2)
+        build_xapian(Failing(meetings), tmp_path, shards=2, procs=2)
     assert _shard_contents(tmp_path) == before
     assert not (tmp_path / ".building").exists()
 

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from hashlib import sha1
 from pathlib import Path
 from queue import Full
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import xapian
 
@@ -215,9 +215,9 @@ def build_xapian(
 
     The new databases are written under xapian_dir/.building, compacted, and renamed into place when all
     are complete; shards left over from an earlier build with more shards are removed. With an analysis
-    store, Janome's words come from it where kept (and are kept for the next build). With procs > 1, that
-    many processes each write a run of the meetings, and compaction joins their parts in order, so the
-    shards hold the same documents in the same order as one process writes them.
+    store, Janome's words come from it where kept (and are kept for the next build). With procs > 1 and
+    meetings readable by position, that many processes each write a run of the meetings, and compaction joins
+    their parts in order, so the shards hold the same documents in the same order as one process writes them.
     """
     if shards < 1:
         raise ValueError("shards must be at least 1")
@@ -229,18 +229,19 @@ def build_xapian(
     started = time.monotonic()
     report = XapianBuildReport(shards=[0] * shards)
     total = len(meetings) if isinstance(meetings, Sized) else None
-    procs = max(1, min(procs, total or procs))
+    # Parallel parts need the meetings by position (a list, RecordStore.listing()): each part is a run of them.
+    procs = max(1, min(procs, total or 1)) if isinstance(meetings, ByPosition) else 1
     with spooling(analysis):
         try:
             if procs == 1:
                 parts = _PartWriter(building, shards, 0)
-                for _, k, docs in _documents(meetings, shards, analysis, report, total, progress):
+                for _, k, docs in _documents(((0, m) for m in meetings), shards, analysis, report, total, progress):
                     parts.add(k, docs)
                 parts.close()
             else:
-                _write_in_parallel(
-                    _documents(meetings, shards, analysis, report, total, progress), building, shards, procs, total
-                )
+                assert isinstance(meetings, ByPosition)
+                runs = _interleaved(meetings, procs)
+                _write_in_parallel(_documents(runs, shards, analysis, report, total, progress), building, shards, procs)
             for k in range(shards):
                 # Compacted, a shard takes about half the space (every B-tree block full) and reads fewer blocks;
                 # the parts of a parallel build are joined in order here.
@@ -271,23 +272,42 @@ def build_xapian(
 Batch = list[tuple[int, list[tuple[dict, str]]]]  # (shard, [(index document, its text as the writer takes it)])
 
 
+@runtime_checkable
+class ByPosition(Protocol):
+    """Meetings that can be read by position (a list, or a record store's listing)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, position: int) -> Meeting: ...
+
+
+def _interleaved(meetings: ByPosition, procs: int) -> Iterator[tuple[int, Meeting]]:
+    """Yield (part, meeting): part p holds the p-th run of len/procs meetings, and the runs are read in turn
+    (one meeting of each) so that every writer process has work from the start."""
+    per_part = -(-len(meetings) // procs)
+    for offset in range(per_part):
+        for part in range(procs):
+            if part * per_part + offset < len(meetings):
+                yield part, meetings[part * per_part + offset]
+
+
 def _documents(
-    meetings: Iterable[Meeting],
+    meetings: Iterable[tuple[int, Meeting]],
     shards: int,
     analysis: AnalysisStore | None,
     report: XapianBuildReport,
     total: int | None,
     progress: Callable[[int, int | None, int], None] | None,
-) -> Iterator[tuple[Meeting, int, list[tuple[dict, str]]]]:
-    """Yield (meeting, shard, [(document, text with its kept words)]) per meeting, counting them into report."""
-    for done, meeting in enumerate(meetings, 1):
+) -> Iterator[tuple[int, int, list[tuple[dict, str]]]]:
+    """Yield (part, shard, [(document, text with its kept words)]) per (part, meeting), counting them into report."""
+    for done, (part, meeting) in enumerate(meetings, 1):
         body = meeting.body or ""
         k = report.bodies.setdefault(body, shard_of(body, shards))
         docs = [
             (doc, analysis.wrap(doc["text"]) if analysis is not None else doc["text"])
             for doc in meeting_documents(meeting)
         ]
-        yield meeting, k, docs
+        yield part, k, docs
         report.documents += len(docs)
         report.shards[k] += len(docs)
         report.characters += sum(len(doc["text"]) for doc, _ in docs)
@@ -328,14 +348,9 @@ def _write_part(building: str, shards: int, part: int, inbox: Any) -> None:
 
 
 def _write_in_parallel(
-    documents: Iterator[tuple[Meeting, int, list[tuple[dict, str]]]],
-    building: Path,
-    shards: int,
-    procs: int,
-    total: int | None,
+    documents: Iterator[tuple[int, int, list[tuple[dict, str]]]], building: Path, shards: int, procs: int
 ) -> None:
-    """Hand runs of meetings to procs writer processes: the first total/procs to the first, and so on
-    (round robin in batches when the count is unknown)."""
+    """Hand each (part, shard, documents) to the writer process of its part, in batches."""
     context = multiprocessing.get_context("spawn")
     queues = [context.Queue(maxsize=4) for _ in range(procs)]
     workers = [
@@ -345,10 +360,8 @@ def _write_in_parallel(
     for worker in workers:
         worker.start()
     try:
-        per_part = -(-total // procs) if total else None
         batches: list[Batch] = [[] for _ in range(procs)]
-        for i, (_, k, docs) in enumerate(documents):
-            part = i // per_part if per_part else (i // PARALLEL_BATCH) % procs
+        for part, k, docs in documents:
             batches[part].append((k, docs))
             if len(batches[part]) >= PARALLEL_BATCH:
                 _hand(queues[part], batches[part], workers[part])

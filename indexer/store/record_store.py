@@ -65,6 +65,10 @@ class RecordStore:
             return []
         return sorted(p.stem for p in self.folder.glob("*.json"))
 
+    def listing(self) -> StoredMeetings:
+        """Return the stored meetings as a sequence read one at a time, in the order iteration gives them."""
+        return StoredMeetings(self, self.ids())
+
     def __iter__(self) -> Iterator[Meeting]:
         for meeting_id in self.ids():
             meeting = self.get(meeting_id)
@@ -73,3 +77,23 @@ class RecordStore:
 
     def __len__(self) -> int:
         return len(self.ids())
+
+
+class StoredMeetings:
+    """The meetings of a record store by position, each read from its file when asked for."""
+
+    def __init__(self, store: RecordStore, ids: list[str]):
+        self.store = store
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, position: int) -> Meeting:
+        meeting = self.store.get(self.ids[position])
+        if meeting is None:
+            raise LookupError(f"the record of {self.ids[position]} disappeared while it was being read")
+        return meeting
+
+    def __iter__(self) -> Iterator[Meeting]:
+        return (self[i] for i in range(len(self)))
