@@ -14,8 +14,8 @@ from indexer.records import Meeting, Utterance
 from indexer.search.engine import SearchIndex, SearchRequest
 from indexer.search.query import content_words, parse_query
 from indexer.search.synonyms import Synonyms
-from indexer.search.topical import DISCUSSION, DWELLING, PASSING, PROCEDURAL, weight
 from indexer.text.analysis import analyze
+from indexer.text.topical import DISCUSSION, DWELLING, PASSING, PROCEDURAL, weight
 
 # (role, text) of each utterance; the ids say what each is for.
 UTTERANCES = {

@@ -552,3 +552,26 @@ def test_warming_reads_local_shards_ahead_and_leaves_servers_alone(corpus, remot
     assert local.warm() == sum(p.stat().st_size for p in files) > 0
     assert remote.warm() == 0
     local.close()
+
+
+def test_each_utterance_keeps_the_profile_its_text_has(corpus):
+    import xapian
+
+    from indexer.index.xapian_build import SLOT_FIELDS, SLOT_TOPIC, unpack_fields, unpack_topic
+    from indexer.text import topical
+
+    checked = 0
+    for path in shard_dirs(corpus.xapian_dir):
+        db = xapian.Database(str(path))
+        for docid in range(1, db.get_lastdocid() + 1):
+            doc = db.get_document(docid)
+            doc_id, fields = unpack_fields(doc.get_value(SLOT_FIELDS))
+            if fields.get("kind") == "meeting":
+                assert doc.get_value(SLOT_TOPIC) == b""
+                continue
+            assert unpack_topic(doc.get_value(SLOT_TOPIC)) == (
+                doc_id,
+                topical.profile(fields["text"], fields.get("role")),
+            )
+            checked += 1
+    assert checked > 100

@@ -43,11 +43,12 @@ from indexer.fsutil import atomic_write_text
 from indexer.index.kept import AnalysisStore, kept_words, spooling
 from indexer.index.schema import meeting_documents
 from indexer.records import Meeting
+from indexer.text import topical
 from indexer.text.analysis import ANALYZER_VERSION, bigrams
 
 log = logging.getLogger(__name__)
 
-LAYOUT_VERSION = "5"  # bump when prefixes, values or the data's shape change
+LAYOUT_VERSION = "6"  # bump when prefixes, values or the data's shape change, or topical.profile does
 SHARDS_FILE = "SHARDS.json"
 SHARD_PREFIX = "shard-"
 
@@ -80,6 +81,7 @@ SLOT_WORDS = 7  # the doc id, NUL, the Janome words with their spans (zlib-compr
 SLOT_BODY = 8
 SLOT_ROLE = 9
 SLOT_YEAR = 10
+SLOT_TOPIC = 11  # the doc id, NUL, an utterance's topical profile (procedure or list, length, folded text)
 # A page's facets are counted by one spy per field: over a large corpus the facet key has tens of thousands
 # of values (every committee in every month of every year) and reading them all back costs more than the spies.
 FACET_SLOTS = {"body": SLOT_BODY, "role": SLOT_ROLE, "committee": SLOT_COMMITTEE, "year": SLOT_YEAR}
@@ -150,6 +152,22 @@ def unpack_words(value: bytes) -> tuple[str, tuple[list[str], array]]:
     return doc_id.decode("utf-8"), (terms, numbers)
 
 
+def pack_topic(doc_id: str, profile: topical.Profile) -> bytes:
+    """Return the value of an utterance's topical profile, read once at build time instead of at every search:
+    the doc id, NUL, flags (1 procedural, 2 listed), the length (32 bits) and the compressed folded text."""
+    flags = (1 if profile.procedural else 0) | (2 if profile.listed else 0)
+    folded = zlib.compress(profile.folded.encode("utf-8"), 1)
+    return doc_id.encode("utf-8") + b"\0" + struct.pack("<BI", flags, profile.length) + folded
+
+
+def unpack_topic(value: bytes) -> tuple[str, topical.Profile]:
+    """Return (doc id, profile) of a topic value."""
+    doc_id, _, packed = value.partition(b"\0")
+    flags, length = struct.unpack_from("<BI", packed)
+    folded = zlib.decompress(packed[5:]).decode("utf-8")
+    return doc_id.decode("utf-8"), topical.Profile(bool(flags & 1), bool(flags & 2), length, folded)
+
+
 def stored_fields(doc: dict) -> dict:
     """Return the fields Whoosh stores for an index document (None values and index-only fields left out)."""
     return {k: v for k, v in doc.items() if v is not None and k not in ("text_ngram", "_boost")}
@@ -179,6 +197,8 @@ def make_document(doc: dict, words: list[tuple[str, int, int, int]]) -> xapian.D
     xdoc.add_value(SLOT_FIELDS, pack_fields(doc["doc_id"], stored_fields(doc)))
     if words:
         xdoc.add_value(SLOT_WORDS, pack_words(doc["doc_id"], words))
+    if doc.get("kind") != "meeting":
+        xdoc.add_value(SLOT_TOPIC, pack_topic(doc["doc_id"], topical.profile(doc["text"], doc.get("role"))))
     return xdoc
 
 

@@ -20,11 +20,12 @@ from whoosh.idsets import DocIdSet
 from indexer.index import whoosh_compat
 from indexer.index.generations import current_generation, open_best_generation
 from indexer.index.schema import NO_ROLE
-from indexer.search import evaluate, postings, topical
+from indexer.search import evaluate, postings
 from indexer.search.highlight import match_spans, snippet_around, tokens_from_vector
 from indexer.search.query import ParsedQuery, is_kanji, parse_query
 from indexer.search.rescue import Rescue, WhooshWords, rescued
 from indexer.search.synonyms import Synonyms
+from indexer.text import topical
 from indexer.text.normalize import normalize_name
 
 log = logging.getLogger(__name__)

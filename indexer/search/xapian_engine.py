@@ -58,14 +58,15 @@ from indexer.index.xapian_build import (
     SLOT_NEWEST,
     SLOT_OLDEST,
     SLOT_SPEAKER,
+    SLOT_TOPIC,
     SLOT_WORDS,
     UTTERANCE_WDF,
     shard_dirs,
     term,
     unpack_fields,
+    unpack_topic,
     unpack_words,
 )
-from indexer.search import topical
 from indexer.search.engine import (
     FACET_FIELDS,
     MAX_LIMIT,
@@ -84,10 +85,17 @@ from indexer.search.query import TEXT_FIELD, ParsedQuery, is_kanji, parse_query
 from indexer.search.rescue import rescued
 from indexer.search.sequences import TermSequence
 from indexer.search.synonyms import Synonyms
+from indexer.text import topical
 from indexer.text.analysis import ANALYZER_VERSION
 from indexer.text.normalize import normalize_name
 
 log = logging.getLogger(__name__)
+
+UNPACK: dict[int, Callable[[bytes], tuple[str, Any]]] = {
+    SLOT_FIELDS: unpack_fields,
+    SLOT_WORDS: unpack_words,
+    SLOT_TOPIC: unpack_topic,
+}
 
 # Whoosh's BM25F has B 0.75 and K1 1.2; every posting here counts twice (wdf 2), so k1 is doubled too.
 BM25 = (1.2 * UTTERANCE_WDF, 0.0, 1.0, 0.75, 0.5)  # k1, k2, k3, b, min_normlen
@@ -375,11 +383,12 @@ class XapianIndex:
         mset = enquire.get_mset(0, offset + limit + (RERANK_WINDOW if reranked else 0), db.get_doccount())
         total = spies[FACET_FIELDS[0]].get_total()
         items = [(item.collapse_key.decode("utf-8"), item.weight) for item in mset]
+        docids = {doc_id: item.docid for (doc_id, _), item in zip(items, mset)}
         if reranked:
-            items = self._reranked(db, items, parsed, offset + limit)
+            items = self._reranked(db, items, parsed, offset + limit, docids)
         page = items[offset : offset + limit]
-        fields = self._read(db, [doc_id for doc_id, _ in page], SLOT_FIELDS)
-        words = self._read(db, [doc_id for doc_id, _ in page], SLOT_WORDS)
+        fields = self._read(db, [doc_id for doc_id, _ in page], SLOT_FIELDS, docids)
+        words = self._read(db, [doc_id for doc_id, _ in page], SLOT_WORDS, docids)
         wanted = _highlighted(parsed)
         hits = [_hit(fields[doc_id], weight, parsed, _tokens(words.get(doc_id), wanted)) for doc_id, weight in page]
         facets = {name: _sorted_counts(_spy_counts(spy)) for name, spy in spies.items()}
@@ -456,16 +465,22 @@ class XapianIndex:
     # ------------------------------------------------------------------ documents and lists
 
     def _reranked(
-        self, db: xapian.Database, items: list[tuple[str, float]], parsed: ParsedQuery, count: int
+        self,
+        db: xapian.Database,
+        items: list[tuple[str, float]],
+        parsed: ParsedQuery,
+        count: int,
+        docids: dict[str, int] | None = None,
     ) -> list[tuple[str, float]]:
         """Return the first count of (doc id, weight) in rank order by relevance, the leading matches weighed
-        by how much each is about the topic, as SearchIndex._ranked does (see topical.py)."""
+        by how much each is about the topic, as SearchIndex._ranked does (see topical.py; each utterance's
+        profile was read at build time)."""
         leading = [doc_id for doc_id, _ in items[:RERANK_WINDOW]]
         profiles = {doc_id: self._profiles.get((self._epoch, doc_id)) for doc_id in leading}
         unknown = [doc_id for doc_id, found in profiles.items() if found is None]
-        for doc_id, doc in self._read(db, unknown, SLOT_FIELDS).items():
-            found = False if doc.get("kind") == "meeting" else topical.profile(doc.get("text") or "", doc.get("role"))
-            profiles[doc_id] = found
+        read = self._read(db, unknown, SLOT_TOPIC, docids)
+        for doc_id in unknown:
+            profiles[doc_id] = found = read.get(doc_id, False)  # a meeting's header has none
             self._profiles.put((self._epoch, doc_id), found)
         needles = [needle for needle, _ in parsed.substrings if len(needle) >= 2]
         weights = {
@@ -480,10 +495,17 @@ class XapianIndex:
 
         return [item for _, item in heapq.nsmallest(count, enumerate(items), key=key)]
 
-    def _read(self, db: xapian.Database, doc_ids: Sequence[str], slot: int) -> dict[str, Any]:
-        """Return {doc id: value} of a packed value slot for documents named by id, in one answer per shard."""
+    def _read(
+        self, db: xapian.Database, doc_ids: Sequence[str], slot: int, docids: dict[str, int] | None = None
+    ) -> dict[str, Any]:
+        """Return {doc id: value} of a packed value slot for documents named by id, in one answer per shard; with
+        their Xapian docids (from the search's matches) and the shards in this process, from each document."""
         if not doc_ids:
             return {}
+        if docids is not None and self.folder is not None:
+            unpack = UNPACK[slot]
+            values = (db.get_document(docids[doc_id]).get_value(slot) for doc_id in doc_ids)
+            return dict(unpack(value) for value in values if value)
         wanted = xapian.Query(xapian.Query.OP_OR, [xapian.Query(term("Q", doc_id)) for doc_id in doc_ids])
         return _values(db, wanted, slot)
 
@@ -658,7 +680,7 @@ def _values(db: xapian.Database, query: xapian.Query, slot: int) -> dict[str, An
     spy = xapian.ValueCountMatchSpy(slot)
     enquire.add_matchspy(spy)
     enquire.get_mset(0, 0, db.get_doccount())
-    unpack = unpack_words if slot == SLOT_WORDS else unpack_fields
+    unpack = UNPACK[slot]
     return dict(unpack(item.term) for item in spy.values())
 
 

@@ -41,7 +41,8 @@ class Profile:
 
 
 def profile(text: str, role: str | None) -> Profile:
-    """Read an utterance once for what it is (see weigh for what that makes of a match)."""
+    """Read an utterance once for what it is (see weigh for what that makes of a match). The Xapian shards
+    keep each utterance's profile: bump xapian_build.LAYOUT_VERSION when this reads differently."""
     text = text.strip()
     procedural = (len(text) <= SHORT and (role in CHAIR_ROLES or bool(_PROCEDURE.search(text)))) or (
         role in CHAIR_ROLES and len(text) <= CHAIR_LONG and bool(_PROCEDURE.search(text))
