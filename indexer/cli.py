@@ -424,7 +424,12 @@ def _open_backend(settings: Settings, kind: str, shards: str) -> SearchBackend:
 
 
 @main.command("xapian-build")
-@click.option("--shards", default=2, show_default=True, type=click.IntRange(1, 1024), help="Shard databases to write.")
+@click.option(
+    "--shards",
+    default=None,
+    type=click.IntRange(1, 1024),
+    help="Shard databases to write.  [default: as many as the last build wrote, else 2]",
+)
 @click.option(
     "--procs",
     type=click.IntRange(min=1),
@@ -433,30 +438,39 @@ def _open_backend(settings: Settings, kind: str, shards: str) -> SearchBackend:
 )
 @common_options
 @click.pass_context
-def xapian_build(ctx: click.Context, shards: int, procs: int | None) -> None:
+def xapian_build(ctx: click.Context, shards: int | None, procs: int | None) -> None:
     """Write the stored records into Xapian shard databases (DATA_DIR/xapian/shard-K), sharded by body.
 
     Each shard can then be served with `xapian-tcpsrv --port P DATA_DIR/xapian/shard-K` and searched
     with `minutes search --backend xapian` or MINUTES_BACKEND=xapian (README "Beyond one machine").
+    The new shards replace the old ones only when all are written. Exit status 75: a crawl, reindex or
+    other build holds the data folder's lock.
     Example: minutes xapian-build --shards 2
     """
     try:
-        from indexer.index.xapian_build import build_xapian
+        from indexer.index.xapian_build import build_xapian, built_shards
     except ImportError as error:
         raise click.ClickException(
             f"xapian-build needs the Xapian bindings: pip install 'minutes[xapian]' ({error})"
         ) from error
+    from indexer.pipeline import AlreadyRunning, run_lock
+
     settings = settings_of(ctx)
     records = _stored_records(settings)
-    with AnalysisStore(settings.analysis_dir) as analysis, progress_line() as line:
-        report = build_xapian(
-            records.listing(),
-            settings.xapian_dir,
-            shards=shards,
-            analysis=analysis,
-            progress=_index_progress(line),
-            procs=procs or cores(),
-        )
+    shards = shards or built_shards(settings.xapian_dir) or 2
+    try:
+        with run_lock(settings), AnalysisStore(settings.analysis_dir) as analysis, progress_line() as line:
+            report = build_xapian(
+                records.listing(),
+                settings.xapian_dir,
+                shards=shards,
+                analysis=analysis,
+                progress=_index_progress(line),
+                procs=procs or cores(),
+            )
+    except AlreadyRunning as error:
+        click.echo(f"minutes: {error}; exiting", err=True)
+        ctx.exit(EXIT_LOCKED)
     click.echo(
         f"wrote {report.meetings} meetings, {report.documents} documents in {report.seconds:.1f}s into "
         f"{shards} shards under {settings.xapian_dir} (documents per shard: {', '.join(map(str, report.shards))})"

@@ -365,3 +365,35 @@ def test_two_reindexes_started_together_one_runs_one_exits(site, tmp_path):
     outcomes = sorted((p.wait(timeout=120), p.stderr.read()) for p in both)
     assert [code for code, _ in outcomes] == [0, 75]
     assert "another crawl or reindex is running" in outcomes[1][1]
+
+
+def test_nightly_script_rebuilds_the_xapian_shards_when_that_is_the_backend(site, tmp_path):
+    pytest.importorskip("xapian")
+    from indexer.search.backends import open_backend
+    from indexer.search.engine import SearchRequest
+
+    config = write_config(
+        tmp_path / "sites.toml",
+        site,
+        "/kaigi/list2.html",
+        r"/kaigi/list\d+\.html$",
+        r"/kaigi/p4\.html$",
+        delay_seconds=0,
+    )
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "MINUTES_DATA_DIR": str(data),
+        "MINUTES_CONFIG": str(config),
+        "MINUTES_BIN": str(Path(sys.executable).parent / "minutes"),
+        "MINUTES_BACKEND": "xapian",
+    }
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    log = next((data / "logs").glob("reindex-*.log")).read_text()
+    assert "utterances indexed" in log and "start xapian-build" in log and "2 shards" in log
+    settings = Settings(data)
+    request = SearchRequest(q="会議")
+    assert open_backend(settings, "xapian").search(request).total == open_backend(settings).search(request).total > 0

@@ -575,3 +575,18 @@ def test_each_utterance_keeps_the_profile_its_text_has(corpus):
             )
             checked += 1
     assert checked > 100
+
+
+def test_a_build_keeps_the_shard_count_and_waits_for_no_other_run(corpus, tmp_path):
+    from indexer.pipeline import run_lock
+
+    settings = Settings(tmp_path)
+    shutil.copytree(corpus.records_dir, settings.records_dir)
+    runner = CliRunner()
+    first = runner.invoke(main, ["--data-dir", str(tmp_path), "xapian-build", "--shards", "3", "--procs", "1"])
+    assert first.exit_code == 0 and "3 shards" in first.output, first.output
+    again = runner.invoke(main, ["--data-dir", str(tmp_path), "xapian-build", "--procs", "1"])
+    assert again.exit_code == 0 and "3 shards" in again.output, again.output
+    with run_lock(settings):
+        blocked = runner.invoke(main, ["--data-dir", str(tmp_path), "xapian-build"])
+    assert blocked.exit_code == 75 and len(shard_dirs(settings.xapian_dir)) == 3

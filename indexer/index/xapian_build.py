@@ -202,6 +202,14 @@ def make_document(doc: dict, words: list[tuple[str, int, int, int]]) -> xapian.D
     return xdoc
 
 
+def built_shards(xapian_dir: Path) -> int | None:
+    """Return how many shards the last complete build wrote under a folder (None when there is none)."""
+    manifest = Path(xapian_dir) / SHARDS_FILE
+    if not manifest.exists():
+        return None
+    return int(json.loads(manifest.read_text(encoding="utf-8"))["shards"])
+
+
 def shard_dirs(xapian_dir: Path) -> list[Path]:
     """Return the shard databases under a folder, in shard order."""
     found = [
