@@ -7,11 +7,12 @@ character bigrams of `bigrams` (word starts marked "^") with their positions und
 term per facet value ("XB" body, "XR" role, "XC" committee, "XS" speaker, "XY" year, "XM" month, "XK"
 kind, "XI" meeting id, "Q" document id). Values carry what is sorted or counted over every match: both
 date orders as one value each, the facet key (body, role, committee, year and month in one value, so one
-spy counts every trend split), each facet field alone (a page's facets), the speaker (and the committee) for the
-partial-name filters, the doc
-id (read back as a collapse key), the stored fields and the Janome words with their character spans (for
-highlights). A search never fetches a document (over a remote shard, a round trip each): it reads those
-values for the documents it shows in one answer per shard, and the document data stays empty.
+spy counts every trend split), each facet field alone (a page's facets), the speaker (and the committee) for
+the partial-name filters, the doc id (read back as a collapse key), the stored fields, the Janome words with
+their character spans (for highlights) and each utterance's topical profile (for ranking). Over a remote
+shard a search never fetches a document (a round trip each): it reads those values for the documents it
+weighs or shows in one answer per shard; with the shards in its own process it reads them from each
+document. The document data stays empty.
 
 Whoosh's header boost of 0.5 is kept by giving every utterance posting a wdf of 2 and a header's a wdf
 of 1 (the search side doubles BM25's k1 to match). Documents are sharded by body: a stable hash (crc32)
@@ -351,7 +352,6 @@ class _PartWriter:
         self.databases = [
             xapian.WritableDatabase(str(building / f"raw-{k}-{part}"), xapian.DB_CREATE) for k in range(shards)
         ]
-        self.part = part
 
     def add(self, k: int, docs: list[tuple[dict, str]]) -> None:
         for doc, text in docs:

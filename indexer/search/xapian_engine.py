@@ -16,10 +16,11 @@ The query is parsed by `parse_query` as for Whoosh, and its tree is translated n
 
 Filters (role, committee, body, year, month, speaker and committee by part of the name, dates) are
 boolean terms and a value range under OP_FILTER. The total and the facet counts come from one pass over
-every match (check-at-least the whole collection) with a ValueCountMatchSpy on the facet key value, so
-they are exact on remote shards too. What a page shows (stored fields, the Janome words for highlights,
-the texts the topic tiers read) is read from value slots through a ValueCountMatchSpy over the documents'
-Q terms, one answer per shard, never by fetching documents (a round trip each from a remote shard).
+every match (check-at-least the whole collection) with a ValueCountMatchSpy per facet field (the trend
+counts: one on the facet key value), so they are exact on remote shards too. What a page shows (stored
+fields, the Janome words for highlights, the profiles the topic tiers read) is read from value slots: from
+remote shards through a ValueCountMatchSpy over the documents' Q terms, one answer per shard, never by
+fetching documents (a round trip each); from shards in this process, from each matched document.
 
 Weighting is BM25 with Whoosh's b and k1 doubled (postings carry wdf 2, headers 1); scores differ from
 Whoosh's BM25F (Xapian has one length per document, Whoosh one per field), and the leading 200 are
