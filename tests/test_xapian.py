@@ -590,3 +590,14 @@ def test_a_build_keeps_the_shard_count_and_waits_for_no_other_run(corpus, tmp_pa
     with run_lock(settings):
         blocked = runner.invoke(main, ["--data-dir", str(tmp_path), "xapian-build"])
     assert blocked.exit_code == 75 and len(shard_dirs(settings.xapian_dir)) == 3
+
+
+@pytest.mark.parametrize("query", ["会議", "予算 委員", "role:委員長"])
+def test_counts_by_one_field_after_a_search_are_the_full_passes(corpus, whoosh, query):
+    request = SearchRequest(q=query, date_from=date(2000, 1, 1))
+    for field in ("year", "role", "committee", "body"):
+        counted = open_backend(corpus, "xapian").counts(request, (field,))  # its own pass over every match
+        searched = open_backend(corpus, "xapian")
+        searched.search(request)
+        searched._matched = lambda *_: pytest.fail("the search's own counts were not used")
+        assert searched.counts(request, (field,)) == counted == whoosh.counts(request, (field,)), field

@@ -122,6 +122,7 @@ class XapianIndex:
         self._parsed = LRUCache(256)
         self._results = LRUCache(256)  # (epoch, request) → SearchResult
         self._counted = LRUCache(64)  # (epoch, query, filters) → (total, facet key counts)
+        self._by_field = LRUCache(64)  # (epoch, query, filters) → (total, {facet field: value counts}) of a search
         self._sequences = LRUCache(256)  # (epoch, gapped sequence) → document ids matching it exactly
         self._facts = LRUCache(16)  # (epoch, name) → lexicons and value counts over the whole collection
         self._profiles = LRUCache(PROFILES_KEPT)  # (epoch, doc id) → topical.Profile (False: a meeting header)
@@ -392,7 +393,9 @@ class XapianIndex:
         words = self._read(db, [doc_id for doc_id, _ in page], SLOT_WORDS, docids)
         wanted = _highlighted(parsed)
         hits = [_hit(fields[doc_id], weight, parsed, _tokens(words.get(doc_id), wanted)) for doc_id, weight in page]
-        facets = {name: _sorted_counts(_spy_counts(spy)) for name, spy in spies.items()}
+        by_field = {name: _spy_counts(spy) for name, spy in spies.items()}
+        self._by_field.put((self._epoch, repr(parsed.query), filters), (total, by_field))
+        facets = {name: _sorted_counts(counts) for name, counts in by_field.items()}
         return SearchResult(request, total, hits, facets, parsed, self.name)
 
     def _rescued(
@@ -427,6 +430,14 @@ class XapianIndex:
     def counts(self, request: SearchRequest, fields: tuple[str, ...]) -> Counter:
         """Count every match by the values of facet fields (one field: values; several: tuples)."""
         parsed = self.parse(request)
+        if len(fields) == 1:  # a page's default chart (by year): the search it shows has counted it
+            searched = self._by_field.get((self._epoch, repr(parsed.query), Filters.of(request, parsed)))
+            if searched is not None and fields[0] in searched[1]:
+                total, by_field = searched
+                counts = Counter(by_field[fields[0]])
+                if total > sum(counts.values()):  # a document holds one value of a field or none
+                    counts[""] = total - sum(counts.values())
+                return counts
         _, combos = self._run(lambda db: self._matched(db, request, parsed))
         return _projected(combos, fields)
 
