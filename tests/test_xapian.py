@@ -601,3 +601,16 @@ def test_counts_by_one_field_after_a_search_are_the_full_passes(corpus, whoosh, 
         searched.search(request)
         searched._matched = lambda *_: pytest.fail("the search's own counts were not used")
         assert searched.counts(request, (field,)) == counted == whoosh.counts(request, (field,)), field
+
+
+def test_the_shards_in_this_process_answer_as_the_servers_do(corpus, remote):
+    local = open_backend(corpus, "xapian")
+    requests = [SearchRequest(q=q, mode=mode, expand=expand) for q, mode, expand in _evaluation_queries()]
+    requests += [SearchRequest(q="会議", sort=sort, offset=3) for sort in ("relevance", "date_desc", "date_asc")]
+    for request in requests:
+        here, there = local.search(request), remote.search(request)
+        assert (here.total, here.facets) == (there.total, there.facets), request
+        assert [(h.meeting_id, h.seq, h.snippet) for h in here.hits] == [
+            (h.meeting_id, h.seq, h.snippet) for h in there.hits
+        ]
+    local.close()
