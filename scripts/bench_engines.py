@@ -1,7 +1,8 @@
 """Other engines for the benchmark to compare against: SQLite FTS5 (trigram) and Groonga (MeCab).
 
 Each is built from the same documents (folded text, date, role, committee, year) and answers the
-same requests: the first 20 matches, the total, and role/committee/year counts over every match.
+same requests: the first 20 matches with their texts (Groonga: and a highlighted snippet, as our API
+gives), the total, and role/committee/year counts over every match.
 """
 
 from __future__ import annotations
@@ -153,7 +154,8 @@ class Groonga:
             "match_columns": "text",
             "query": query.q,
             "limit": 20,
-            "output_columns": "_id,_score",
+            # The page our API answers: each hit's fields, its text and a highlighted snippet.
+            "output_columns": "_id,_score,date,role,committee,text,snippet_html(text)",
             "sort_keys": "-_score",
             "drilldown": "role,committee,year",
             "drilldown_limit": -1,

@@ -705,14 +705,22 @@ def _values(db: xapian.Database, query: xapian.Query, slot: int) -> dict[str, An
 
 
 def _tokens(
-    words: tuple[list[str], array] | None, wanted: Callable[[str], bool] | None = None
+    words: tuple[list[str], array] | None, wanted: tuple[frozenset[str], tuple[str, ...]] | None = None
 ) -> list[StoredToken] | None:
     """Return a document's Janome words as the highlighter takes them (None when its text has none); with
-    wanted, only the words it accepts (a long speech has thousands; a query's highlights need a few)."""
+    wanted (exact words, beginnings), only those words and the words so beginning (a long speech has
+    thousands; a query's highlights need a few)."""
     if not words or not words[0]:
         return None
     terms, numbers = words
-    kept = set(terms) if wanted is None else {text for text in set(terms) if wanted(text)}
+    if wanted is None:
+        kept = set(terms)
+    else:
+        exact, starts = wanted
+        distinct = set(terms)
+        kept = distinct & exact
+        if starts:
+            kept.update(text for text in distinct if text.startswith(starts))
     return [
         StoredToken(text, numbers[3 * i], numbers[3 * i + 1], numbers[3 * i + 2])
         for i, text in enumerate(terms)
@@ -720,18 +728,17 @@ def _tokens(
     ]
 
 
-def _highlighted(parsed: ParsedQuery) -> Callable[[str], bool]:
+def _highlighted(parsed: ParsedQuery) -> tuple[frozenset[str], tuple[str, ...]]:
     """Return which words a query's highlights need, as engine.stored_tokens reads them from a term vector:
     the terms of its patterns and, for exact text that must begin a word, its prefixes and the words beginning
-    like it (with one kanji and then kana, every word beginning with the kanji)."""
+    like it (with one kanji and then kana, every word beginning with the kanji): (words, beginnings)."""
     exact = {text for pattern in parsed.patterns for text, _ in pattern}
     prefixes = set()
     for needle, word_start in parsed.substrings:
         if word_start and needle:
             exact.update(needle[:j] for j in range(1, len(needle) + 1))
             prefixes.add(needle[:2] if len(needle) > 1 and (needle[1].isascii() or is_kanji(needle[1])) else needle[0])
-    starts = tuple(prefixes)
-    return lambda text: text in exact or text.startswith(starts)
+    return frozenset(exact), tuple(prefixes)
 
 
 def _newest_first(docs: Iterable[dict]) -> list[dict]:
