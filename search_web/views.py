@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
@@ -127,6 +128,7 @@ def _chart(req: SearchRequest, args: MultiDict) -> dict:
     split = args.get("split") if args.get("split") in SPLITS else None
     data = trend_chart.complete(aggregates.trend(engine(), req, period=period, split=split))
 
+    @functools.cache  # the bars and the table below the chart link each period
     def link_for(when: str) -> str:
         if period == "month":
             return _with(args, month=when, view=args.get("view"))
