@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import functools
+import uuid
 from typing import Any
+from urllib.parse import quote_plus
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -128,11 +129,13 @@ def _chart(req: SearchRequest, args: MultiDict) -> dict:
     split = args.get("split") if args.get("split") in SPLITS else None
     data = trend_chart.complete(aggregates.trend(engine(), req, period=period, split=split))
 
-    @functools.cache  # the bars and the table below the chart link each period
+    # Every bar links the same search with its own period: the link is built once with a placeholder, which
+    # each bar's period (encoded as urlencode would) replaces (a long span draws hundreds of bars).
+    placeholder = uuid.uuid4().hex
+    template = _with(args, **{"month" if period == "month" else "year": placeholder}, view=args.get("view"))
+
     def link_for(when: str) -> str:
-        if period == "month":
-            return _with(args, month=when, view=args.get("view"))
-        return _with(args, year=when, view=args.get("view"))
+        return template.replace(placeholder, quote_plus(when))
 
     title = f"{'月' if period == 'month' else '年'}ごとの該当件数"
     return {

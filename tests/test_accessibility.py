@@ -173,3 +173,22 @@ def test_trend_svg_alone_is_the_same_chart(client):
 def test_phone_layout_has_a_link_to_the_filters(client):
     html = text_of(client.get("/?q=防災"))
     assert html.index('href="#facets"') < html.index('<ol class="hits"') and 'id="facets"' in html
+
+
+@pytest.mark.parametrize("period", ["year", "month"])
+def test_each_bar_links_the_same_search_narrowed_to_its_period(client, period):
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    args = [("q", "防災 対策"), ("period", period), ("split", "role"), ("page", "1")]
+    response = client.get("/?" + urlencode(args))
+    html = text_of(response)
+    assert response.status_code == 200 and "chart-data" in html, html[html.find("<main") :][:600]
+    table = html[html.index('<details class="chart-data">') :]
+    hrefs = [unescape(h) for h in re.findall(r'<th scope="row"><a href="([^"]+)">', table)]
+    assert hrefs
+    field = "month" if period == "month" else "year"
+    for href in hrefs:
+        found = parse_qsl(urlsplit(href).query)
+        when = dict(found)[field]
+        assert re.fullmatch(r"\d{4}" + (r"-\d{2}" if period == "month" else ""), when)
+        assert found == [(k, v) for k, v in args if k != "page"] + [(field, when)]
