@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 import bench_http  # noqa: E402
 from bench_engines import ENGINES  # noqa: E402
 from bench_queries import BenchQuery, SubstringOracle, make_queries  # noqa: E402
-from bench_stats import latency_summary, measure  # noqa: E402
+from bench_stats import latency_by_kind  # noqa: E402
 
 from indexer.index.schema import meeting_documents  # noqa: E402
 from indexer.parse.corpora import load_shared_corpora  # noqa: E402
@@ -116,12 +116,9 @@ def library_latency(
         index.warm()
     for query in warmup:
         index.search(request_for(query))
-    timings: dict[str, list[float]] = {}
-    for query in queries:
-        seconds, _ = measure(lambda query=query: index.search(request_for(query)))
-        timings.setdefault(query.label, []).append(seconds)
+    latency = latency_by_kind(lambda query: index.search(request_for(query)), queries)
     index.close()
-    return {label: latency_summary(values) for label, values in timings.items()}
+    return latency
 
 
 def recall(index_dir: Path, queries: list[BenchQuery], oracle: SubstringOracle) -> dict:
@@ -270,11 +267,7 @@ def main() -> None:
                     report[name] = {"build_seconds": running.build_seconds, "latency": {}}
                     for query in warmup:
                         running.search(query)
-                    timings: dict[str, list[float]] = {}
-                    for query in queries:
-                        seconds, _ = measure(lambda query=query: running.search(query))
-                        timings.setdefault(query.label, []).append(seconds)
-                    report[name]["latency"] = {label: latency_summary(v) for label, v in timings.items()}
+                    report[name]["latency"] = latency_by_kind(running.search, queries)
         if "scale" in args.sections:
             existing = settings.index_dir if any(settings.index_dir.glob("gen-*/VERSION.json")) else None
             report["scale"] = scaling(meetings, args.scale, queries, warmup, args.procs, existing)

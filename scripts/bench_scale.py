@@ -27,7 +27,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 import urllib.request
@@ -38,20 +37,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench_http  # noqa: E402
-from bench import folder_bytes, replicate  # noqa: E402
+from bench import replicate  # noqa: E402
 from bench_engines import Groonga  # noqa: E402
 from bench_queries import SubstringOracle, make_queries  # noqa: E402
-from bench_stats import latency_summary, measure  # noqa: E402
+from bench_stats import latency_by_kind, latency_summary, measure  # noqa: E402
+from bench_xapian import folder_mib, run_cli, xapian_built  # noqa: E402
 
 from indexer.index.schema import meeting_documents  # noqa: E402
-from indexer.index.xapian_build import LAYOUT_VERSION, SHARDS_FILE  # noqa: E402
 from indexer.parse.corpora import load_shared_corpora  # noqa: E402
 from indexer.search.backends import open_backend  # noqa: E402
 from indexer.search.engine import SearchRequest  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
 from indexer.store.record_store import RecordStore  # noqa: E402
-
-BIN = Path(sys.executable).parent
 
 
 def request_of(query, limit: int = 20) -> SearchRequest:
@@ -72,27 +69,19 @@ def prepare(
     if analysis_from and not settings.analysis_dir.exists():
         shutil.copytree(Path(analysis_from) / "analysis", settings.analysis_dir)
     if backend == "xapian":
-        manifest = settings.xapian_dir / SHARDS_FILE
-        built = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
-        if (built.get("shards"), built.get("layout_version")) != (shards, LAYOUT_VERSION):
+        if not xapian_built(settings, shards):
             done["build_s"] = run_cli(settings, "xapian-build", "--shards", str(shards), "--procs", str(procs))
-        done["index_mib"] = round(folder_bytes(settings.xapian_dir) / 2**20, 1)
+        done["index_mib"] = folder_mib(settings.xapian_dir)
         index_dir = settings.xapian_dir
     else:
         if not any(settings.index_dir.glob("gen-*/VERSION.json")):
             done["build_s"] = run_cli(settings, "index", "--procs", str(procs), "--keep", "1")
-        done["index_mib"] = round(folder_bytes(settings.index_dir) / 2**20, 1)
+        done["index_mib"] = folder_mib(settings.index_dir)
         index_dir = settings.index_dir
     started = time.perf_counter()
     read_through(index_dir)
     done["page_cache_read_s"] = round(time.perf_counter() - started, 1)
     return done
-
-
-def run_cli(settings: Settings, *args: str) -> float:
-    started = time.perf_counter()
-    subprocess.run([str(BIN / "minutes"), "--data-dir", str(settings.data_dir), *args], check=True)
-    return round(time.perf_counter() - started, 1)
 
 
 def read_through(folder: Path) -> None:
@@ -109,12 +98,9 @@ def library_latency(settings: Settings, backend: str, queries: list, warmup: lis
     engine.warm()
     for query in warmup:
         engine.search(request_of(query))
-    timings: dict[str, list[float]] = {}
-    for query in queries:
-        seconds, _ = measure(lambda query=query: engine.search(request_of(query)))
-        timings.setdefault(query.label, []).append(seconds)
+    latency = latency_by_kind(lambda query: engine.search(request_of(query)), queries)
     engine.close()
-    return {label: latency_summary(values) for label, values in timings.items()}
+    return latency
 
 
 def recall(settings: Settings, backend: str, queries: list, docs: list) -> dict:
@@ -216,7 +202,7 @@ def main() -> None:
             started = time.perf_counter()
             groonga = Groonga(settings.data_dir, docs)
             row["groonga_build_s"] = round(time.perf_counter() - started, 1)
-            row["groonga_mib"] = round(folder_bytes(settings.data_dir / "groonga") / 2**20, 1)
+            row["groonga_mib"] = folder_mib(settings.data_dir / "groonga")
             read_through(settings.data_dir / "groonga")
         try:
             if "http" in args.sections:

@@ -28,3 +28,12 @@ def latency_summary(seconds: list[float]) -> dict:
         **{f"p{p}_ms": round(percentile(ordered, p) * 1000, 2) for p in (50, 95, 99)},
         "max_ms": round(ordered[-1] * 1000, 2) if ordered else None,
     }
+
+
+def latency_by_kind(search, queries) -> dict:
+    """Run search(query) once per query; return its latency summary per query label (kind, +date)."""
+    timings: dict[str, list[float]] = {}
+    for query in queries:
+        seconds, _ = measure(lambda query=query: search(query))
+        timings.setdefault(query.label, []).append(seconds)
+    return {label: latency_summary(values) for label, values in timings.items()}

@@ -54,6 +54,13 @@ def folder_mib(path: Path) -> float:
     return round(sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20, 1)
 
 
+def xapian_built(settings: Settings, shards: int) -> bool:
+    """Tell whether the data folder holds shards of this count written in the current layout."""
+    manifest = settings.xapian_dir / SHARDS_FILE
+    built = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
+    return (built.get("shards"), built.get("layout_version")) == (shards, LAYOUT_VERSION)
+
+
 def run_cli(settings: Settings, *args: str) -> float:
     """Run a `minutes` command as its own process; return its seconds."""
     started = time.perf_counter()
@@ -115,9 +122,7 @@ def main() -> None:
         for meeting in meetings:
             store.save(meeting)
         report["build"]["whoosh_s"] = run_cli(settings, "index", "--procs", str(args.procs), "--keep", "1")
-    manifest = settings.xapian_dir / SHARDS_FILE
-    built = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
-    if (built.get("shards"), built.get("layout_version")) != (args.shards, LAYOUT_VERSION):
+    if not xapian_built(settings, args.shards):
         report["build"]["xapian_s"] = run_cli(settings, "xapian-build", "--shards", str(args.shards))
     report["build"]["whoosh_mib"] = folder_mib(settings.index_dir)
     report["build"]["xapian_mib"] = folder_mib(settings.xapian_dir)

@@ -261,7 +261,8 @@ def test_reindex_killed_part_way_leaves_the_old_index_and_the_next_run_completes
     assert search_total(settings, "水道料金") == 1
 
 
-def test_nightly_script_logs_to_a_file_and_a_second_run_exits_at_once(site, tmp_path):
+def _nightly_setup(site, tmp_path, **settings: str) -> tuple[Path, dict]:
+    """Return the data folder and the environment scripts/nightly-reindex runs with over one site's profile."""
     config = write_config(
         tmp_path / "sites.toml",
         site,
@@ -276,8 +277,13 @@ def test_nightly_script_logs_to_a_file_and_a_second_run_exits_at_once(site, tmp_
         "MINUTES_DATA_DIR": str(data),
         "MINUTES_CONFIG": str(config),
         "MINUTES_BIN": str(Path(sys.executable).parent / "minutes"),
-        "MINUTES_KEEP": "2",
+        **settings,
     }
+    return data, env
+
+
+def test_nightly_script_logs_to_a_file_and_a_second_run_exits_at_once(site, tmp_path):
+    data, env = _nightly_setup(site, tmp_path, MINUTES_KEEP="2")
     done = subprocess.run(
         [str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True, text=True, timeout=120
     )
@@ -372,22 +378,7 @@ def test_nightly_script_rebuilds_the_xapian_shards_when_that_is_the_backend(site
     from indexer.search.backends import open_backend
     from indexer.search.engine import SearchRequest
 
-    config = write_config(
-        tmp_path / "sites.toml",
-        site,
-        "/kaigi/list2.html",
-        r"/kaigi/list\d+\.html$",
-        r"/kaigi/p4\.html$",
-        delay_seconds=0,
-    )
-    data = tmp_path / "data"
-    env = {
-        **os.environ,
-        "MINUTES_DATA_DIR": str(data),
-        "MINUTES_CONFIG": str(config),
-        "MINUTES_BIN": str(Path(sys.executable).parent / "minutes"),
-        "MINUTES_BACKEND": "xapian",
-    }
+    data, env = _nightly_setup(site, tmp_path, MINUTES_BACKEND="xapian")
     done = subprocess.run(
         [str(ROOT / "scripts" / "nightly-reindex")], env=env, capture_output=True, text=True, timeout=300
     )

@@ -658,14 +658,20 @@ def _at_offsets(places: dict[str, set[int]], words: list[str], offsets: list[int
     return any(all(p + offset - offsets[0] in places.get(word, ()) for word, offset in rest) for p in first)
 
 
-def _spied(db: xapian.Database, query: xapian.Query, slot: int) -> tuple[dict[str, int], int]:
-    """Return ({value: matches}, total matches) of a query, counted over every match."""
+def _spy_over(db: xapian.Database, query: xapian.Query, slot: int) -> xapian.ValueCountMatchSpy:
+    """Return a spy that has seen a value slot of every document a query matches (nothing scored or ranked)."""
     enquire = xapian.Enquire(db)
     enquire.set_query(query)
     enquire.set_weighting_scheme(xapian.BoolWeight())
     spy = xapian.ValueCountMatchSpy(slot)
     enquire.add_matchspy(spy)
     enquire.get_mset(0, 0, db.get_doccount())
+    return spy
+
+
+def _spied(db: xapian.Database, query: xapian.Query, slot: int) -> tuple[dict[str, int], int]:
+    """Return ({value: matches}, total matches) of a query, counted over every match."""
+    spy = _spy_over(db, query, slot)
     return _spy_counts(spy), spy.get_total()
 
 
@@ -694,14 +700,8 @@ def _key(doc_id: str) -> tuple[str, int]:
 def _values(db: xapian.Database, query: xapian.Query, slot: int) -> dict[str, Any]:
     """Return {doc id: value} of the fields or words slot for every document a query matches: a
     ValueCountMatchSpy brings them in one answer per shard (fetching each document would cost a round trip each)."""
-    enquire = xapian.Enquire(db)
-    enquire.set_query(query)
-    enquire.set_weighting_scheme(xapian.BoolWeight())
-    spy = xapian.ValueCountMatchSpy(slot)
-    enquire.add_matchspy(spy)
-    enquire.get_mset(0, 0, db.get_doccount())
     unpack = UNPACK[slot]
-    return dict(unpack(item.term) for item in spy.values())
+    return dict(unpack(item.term) for item in _spy_over(db, query, slot).values())
 
 
 def _tokens(
